@@ -1,0 +1,34 @@
+# Two commands do all the set-up from a fresh clone (Python 3.11 and pip):
+#   make book   -> builds the HTML book into _build/html (executes every notebook)
+#   make test   -> runs the unit tests and executes every notebook in _toc.yml
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test install clean data bench
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+	@echo "Book built: _build/html/index.html"
+
+data: $(STAMP)
+	$(BIN)/python -m goalmisgen regenerate all
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .jupyter_cache
