@@ -9,3 +9,5 @@ from goalmisgen.envs.coinrun import (
 )
 
 __all__ = ["ACTIONS", "HELD_OUT_START", "CoinRunGridEnv", "CoinRunGridVecEnv", "CoinRunOptions"]
+
+from goalmisgen.envs import registration  # noqa: E402  (registers the Gymnasium ids)

@@ -42,7 +42,7 @@ if the coin is elsewhere, the agent can still turn back for it.
 
 Per-episode info (on the step that ends an episode): ``coin_collected``, ``reached_end`` (the agent
 stood in the last column before the wall at some point), ``died``, ``timed_out``, ``steps``,
-``max_x`` (rightmost column reached), ``level_seed``.
+``max_x`` (rightmost column reached), ``level_seed``, and ``final_x``/``final_y`` (the last cell).
 
 Registered configurations
 -------------------------
@@ -375,6 +375,8 @@ class CoinRunGridVecEnv(VectorEnv):
                 "steps": s.t.copy(),
                 "max_x": s.max_x.copy(),
                 "level_seed": s.level_seed.copy(),
+                "final_x": s.x.copy(),
+                "final_y": s.y.copy(),
             }
             info["_episode"] = done
             ids = np.nonzero(done)[0]
@@ -440,6 +442,8 @@ class CoinRunGridEnv(gymnasium.Env):
             "steps": int(s.t[0]),
             "max_x": int(s.max_x[0]),
             "level_seed": int(s.level_seed[0]),
+            "final_x": int(s.x[0]),
+            "final_y": int(s.y[0]),
         }
         return s.observe()[0], COIN_REWARD if got_coin[0] else 0.0, terminated, truncated, info
 
