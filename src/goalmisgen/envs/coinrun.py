@@ -183,7 +183,8 @@ class CoinRunState:
 
     This is the engine shared by the Gymnasium classes below; it knows nothing about resets or
     seeds. Observations are cut from a padded per-level picture of the static cells (solid, lava,
-    coin) and the moving things (enemies, agent) are drawn on top.
+    coin), stored column by column so that the agent's window is one contiguous block per level;
+    the moving things (enemies, agent) are drawn on top.
     """
 
     def __init__(self, n: int, options: CoinRunOptions):
@@ -201,11 +202,13 @@ class CoinRunState:
         self.enemy_phase = np.zeros((n, K), dtype=np.int64)
         self.enemy_active = np.zeros((n, K), dtype=bool)
         self.level_seed = np.zeros(n, dtype=np.int64)
-        # Static picture, channels-first, padded with wall columns so any window fits.
-        self.picture = np.zeros((n, len(CHANNELS), H, W + 2 * R), dtype=np.uint8)
-        self.picture[:, 0, :, :R] = 1
-        self.picture[:, 0, :, W + R :] = 1
-        self._windows = np.lib.stride_tricks.sliding_window_view(self.picture, 2 * R + 1, axis=-1)
+        # Static picture: (level, padded column, channel, row from the top), walls in the padding.
+        self.padded_width = W + 2 * R
+        self.picture = np.zeros((n, self.padded_width, len(CHANNELS), H), dtype=np.uint8)
+        self.picture[:, :R, 0] = 1
+        self.picture[:, W + R :, 0] = 1
+        self._rows = self.picture.reshape(n * self.padded_width, len(CHANNELS) * H)
+        self._window = np.arange(2 * R + 1)
         # Agents.
         self.x = np.ones(n, dtype=np.int64)
         self.y = np.full(n, lv.START_FLOOR, dtype=np.int64)
@@ -225,10 +228,13 @@ class CoinRunState:
         """(n, W, H) bool view of the lava cells."""
         return self.lava_flat.reshape(self.n, self.width, lv.GRID_HEIGHT)
 
-    def load(self, ids: np.ndarray, seeds: np.ndarray) -> None:
-        """Generate the levels ``seeds`` into slots ``ids`` and put their agents at the start."""
+    def generate(self, seeds: np.ndarray) -> lv.LevelBatch:
+        """Generate levels with this state's options."""
         o = self.options
-        batch = lv.generate_levels(seeds, o.num_sections, o.coin_placement, o.random_fraction)
+        return lv.generate_levels(seeds, o.num_sections, o.coin_placement, o.random_fraction)
+
+    def load(self, ids: np.ndarray, batch: lv.LevelBatch) -> None:
+        """Put the levels of ``batch`` into slots ``ids`` and their agents at the start."""
         self.solid[ids] = batch.solid
         self.lava[ids] = batch.lava
         self.coin_x[ids], self.coin_y[ids] = batch.coin_x, batch.coin_y
@@ -236,12 +242,12 @@ class CoinRunState:
         self.enemy_x0[ids], self.enemy_y[ids] = batch.enemy_x0, batch.enemy_y
         self.enemy_phase[ids], self.enemy_active[ids] = batch.enemy_phase, batch.enemy_active
         self.level_seed[ids] = batch.seeds
-        R, H = o.view_radius, lv.GRID_HEIGHT
-        flip = slice(None, None, -1)  # y counts from the bottom; picture rows from the top
-        self.picture[ids, 0, :, R : R + self.width] = batch.solid.transpose(0, 2, 1)[:, flip]
-        self.picture[ids, 1, :, R : R + self.width] = batch.lava.transpose(0, 2, 1)[:, flip]
-        self.picture[ids, 2] = 0
-        self.picture[ids, 2, H - 1 - batch.coin_y, R + batch.coin_x] = 1
+        R, H = self.options.view_radius, lv.GRID_HEIGHT
+        top_first = slice(None, None, -1)  # y counts from the bottom; picture rows from the top
+        self.picture[ids, R : R + self.width, 0] = batch.solid[:, :, top_first]
+        self.picture[ids, R : R + self.width, 1] = batch.lava[:, :, top_first]
+        self.picture[ids, :, 2] = 0
+        self.picture[ids, R + batch.coin_x, 2, H - 1 - batch.coin_y] = 1
         self.x[ids], self.y[ids], self.vy[ids], self.t[ids] = 1, lv.START_FLOOR, 0, 0
         self.max_x[ids], self.reached_end[ids] = 1, False
 
@@ -256,15 +262,16 @@ class CoinRunState:
         return died, got_coin
 
     def observe(self) -> np.ndarray:
-        """(n, 5, 10, 2R+1) uint8 agent-centred one-hot view."""
+        """(n, 5, 10, 2R+1) uint8 agent-centred one-hot view (channels, rows from the top, columns)."""
         R, H = self.options.view_radius, lv.GRID_HEIGHT
-        obs = self._windows[self._all, :, :, self.x]
+        # Window of level i = padded columns x_i .. x_i + 2R = level columns x_i - R .. x_i + R.
+        start = self._all * self.padded_width + self.x
+        obs = self._rows[start[:, None] + self._window].reshape(self.n, 2 * R + 1, len(CHANNELS), H)
         ex = lv.enemy_positions(self.enemy_x0, self.enemy_phase, self.t[:, None]) - self.x[:, None] + R
-        visible = self.enemy_active & (ex >= 0) & (ex <= 2 * R)
-        li, ki = np.nonzero(visible)
-        obs[li, 3, H - 1 - self.enemy_y[li, ki], ex[li, ki]] = 1
-        obs[self._all, 4, H - 1 - self.y, R] = 1
-        return obs
+        li, ki = np.nonzero(self.enemy_active & (ex >= 0) & (ex <= 2 * R))
+        obs[li, ex[li, ki], 3, H - 1 - self.enemy_y[li, ki]] = 1
+        obs[self._all, R, 4, H - 1 - self.y] = 1
+        return obs.transpose(0, 2, 3, 1)
 
 
 def check_actions(actions, n: int) -> np.ndarray:
@@ -279,19 +286,33 @@ def check_actions(actions, n: int) -> np.ndarray:
     return a.astype(np.int64, copy=False)
 
 
-class _LevelSeeds:
-    """Draws level seeds like procgen: from [start_level, start_level + num_levels)."""
+class _LevelQueue:
+    """Draws level seeds like procgen (from [start_level, start_level + num_levels)) and hands
+    out their levels, generated ahead in chunks: one batched generation serves many resets."""
 
-    def __init__(self, options: CoinRunOptions):
+    def __init__(self, state: CoinRunState, chunk: int):
+        options = state.options
+        self.state, self.chunk = state, chunk
         self.low = options.start_level
         self.count = options.num_levels if options.num_levels > 0 else HELD_OUT_START - options.start_level
-        self.rng = np.random.default_rng()
+        self.seed(None)
 
     def seed(self, seed: int | None) -> None:
         self.rng = np.random.default_rng(seed)
+        self.ready, self.used = None, 0
 
-    def draw(self, k: int) -> np.ndarray:
-        return self.low + self.rng.integers(0, self.count, size=k)
+    def take(self, k: int) -> lv.LevelBatch:
+        parts, need = [], k
+        while need:
+            if self.ready is None or self.used == len(self.ready):
+                seeds = self.low + self.rng.integers(0, self.count, size=max(self.chunk, need))
+                self.ready, self.used = self.state.generate(seeds), 0
+            m = min(need, len(self.ready) - self.used)
+            parts.append(self.ready.subset(slice(self.used, self.used + m)))
+            self.used, need = self.used + m, need - m
+        if len(parts) == 1:
+            return parts[0]
+        return lv.LevelBatch(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in vars(parts[0]) if k != "end_x"}, end_x=parts[0].end_x)
 
 
 def _options(kwargs: dict) -> CoinRunOptions:
@@ -331,7 +352,7 @@ class CoinRunGridVecEnv(VectorEnv):
         self.observation_space = gymnasium.vector.utils.batch_space(self.single_observation_space, self.num_envs)
         self.action_space = gymnasium.spaces.MultiDiscrete(np.full(self.num_envs, len(ACTIONS)))
         self.state = CoinRunState(self.num_envs, self.options)
-        self._seeds = _LevelSeeds(self.options)
+        self._levels = _LevelQueue(self.state, chunk=max(64, self.num_envs // 4))
         self._needs_reset = True
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -342,16 +363,18 @@ class CoinRunGridVecEnv(VectorEnv):
         """
         super().reset(seed=seed)
         if seed is not None:
-            self._seeds.seed(seed)
+            self._levels.seed(seed)
             self.action_space.seed(seed)
-        seeds = self._seeds.draw(self.num_envs)
         if options and "level_seeds" in options:
-            seeds = np.asarray(options["level_seeds"], dtype=np.int64)
-            if seeds.shape != (self.num_envs,) or seeds.min() < 0 or seeds.max() > MAX_LEVEL_SEED:
+            seeds = np.asarray(options["level_seeds"])
+            if seeds.shape != (self.num_envs,) or seeds.dtype.kind not in "iu" or seeds.min() < 0 or seeds.max() > MAX_LEVEL_SEED:
                 raise ValueError(
-                    f"level_seeds must be {self.num_envs} integers in 0..{MAX_LEVEL_SEED}, got shape {seeds.shape}"
+                    f"level_seeds must be {self.num_envs} integers in 0..{MAX_LEVEL_SEED}, got {seeds.dtype} of shape {seeds.shape}"
                 )
-        self.state.load(np.arange(self.num_envs), seeds)
+            levels = self.state.generate(seeds)
+        else:
+            levels = self._levels.take(self.num_envs)
+        self.state.load(np.arange(self.num_envs), levels)
         self._needs_reset = False
         return self.state.observe(), {}
 
@@ -380,7 +403,7 @@ class CoinRunGridVecEnv(VectorEnv):
             }
             info["_episode"] = done
             ids = np.nonzero(done)[0]
-            s.load(ids, self._seeds.draw(len(ids)))
+            s.load(ids, self._levels.take(len(ids)))
         return s.observe(), reward, terminated, truncated, info
 
     def render(self):
@@ -407,22 +430,23 @@ class CoinRunGridEnv(gymnasium.Env):
         self.observation_space = gymnasium.spaces.Box(0, 1, self.options.observation_shape, np.uint8)
         self.action_space = gymnasium.spaces.Discrete(len(ACTIONS))
         self.state = CoinRunState(1, self.options)
-        self._seeds = _LevelSeeds(self.options)
+        self._levels = _LevelQueue(self.state, chunk=1)
         self._done = True
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if seed is not None:
-            self._seeds.seed(seed)
-        level = self._seeds.draw(1)
+            self._levels.seed(seed)
         if options and "level_seed" in options:
             level = options["level_seed"]
             if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level <= MAX_LEVEL_SEED:
                 raise ValueError(f"level_seed={level!r} must be an integer in 0..{MAX_LEVEL_SEED}")
-            level = np.array([level])
-        self.state.load(np.array([0]), level)
+            levels = self.state.generate(np.array([level]))
+        else:
+            levels = self._levels.take(1)
+        self.state.load(np.array([0]), levels)
         self._done = False
-        return self.state.observe()[0], {"level_seed": int(self.state.level_seed[0])}
+        return np.ascontiguousarray(self.state.observe()[0]), {"level_seed": int(self.state.level_seed[0])}
 
     def step(self, action):
         if self._done:
@@ -445,7 +469,7 @@ class CoinRunGridEnv(gymnasium.Env):
             "final_x": int(s.x[0]),
             "final_y": int(s.y[0]),
         }
-        return s.observe()[0], COIN_REWARD if got_coin[0] else 0.0, terminated, truncated, info
+        return np.ascontiguousarray(s.observe()[0]), COIN_REWARD if got_coin[0] else 0.0, terminated, truncated, info
 
     def render(self):
         """RGB frame (H*16, W*16, 3) uint8 of the whole level."""

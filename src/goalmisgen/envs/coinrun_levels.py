@@ -94,6 +94,14 @@ class LevelBatch:
     kinds: np.ndarray
     end_x: int
 
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def subset(self, rows) -> "LevelBatch":
+        """The levels at ``rows`` (an index array or slice), as a new LevelBatch."""
+        fields = {k: v[rows] for k, v in vars(self).items() if isinstance(v, np.ndarray)}
+        return LevelBatch(**fields, end_x=self.end_x)
+
 
 def enemy_period() -> int:
     """Steps for an enemy to walk across its section and back."""

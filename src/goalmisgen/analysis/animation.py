@@ -1,0 +1,65 @@
+"""Record an agent's episode on one level and show it as an animation (HTML) or a GIF."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from goalmisgen.envs.coinrun import CoinRunGridEnv
+from goalmisgen.envs.render import render_level
+
+
+def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: int = 0,
+                   deterministic: bool = False, max_frames: int | None = None):
+    """Play one episode of level ``level_seed`` and return (frames, info).
+
+    Returns:
+        frames: list of (H*16, W*16, 3) uint8 RGB frames, the first before any move.
+        info: the final step's info dict (coin_collected, reached_end, died, ...).
+    """
+    options = {k: v for k, v in agent.env_options.items() if k not in ("coin_placement", "random_fraction", "num_levels", "start_level")}
+    env = CoinRunGridEnv(coin_placement=coin_placement, **options)
+    obs, info = env.reset(seed=seed, options={"level_seed": int(level_seed)})
+    if hasattr(agent, "seed"):
+        agent.seed(seed)
+    frames = [render_level(env.state, 0)]
+    done = False
+    while not done and (max_frames is None or len(frames) < max_frames):
+        action = int(agent.act(obs[None], deterministic=deterministic)[0])
+        obs, _, terminated, truncated, info = env.step(action)
+        frames.append(render_level(env.state, 0))
+        done = terminated or truncated
+    return frames, info
+
+
+def _trim(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Drop the tail of identical frames (an agent waiting at the wall until the timeout)."""
+    end = len(frames)
+    while end > 2 and np.array_equal(frames[end - 1], frames[end - 2]):
+        end -= 1
+    return frames[: min(len(frames), end + 1)]
+
+
+def animate(frames: list[np.ndarray], fps: int = 8, title: str | None = None, scale: float = 1.0):
+    """An HTML animation (matplotlib's JavaScript player) that works in the static web book."""
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    frames = _trim(frames)
+    h, w, _ = frames[0].shape
+    fig, ax = plt.subplots(figsize=(scale * w / 80, scale * h / 80), dpi=80)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=9)
+    im = ax.imshow(frames[0])
+    anim = animation.FuncAnimation(fig, lambda i: [im.set_data(frames[i])], frames=len(frames), interval=1000 / fps)
+    html = HTML(anim.to_jshtml(default_mode="once"))
+    plt.close(fig)
+    return html
+
+
+def save_gif(frames: list[np.ndarray], path, fps: int = 8) -> None:
+    """Write the frames as an animated GIF."""
+    import imageio.v3 as iio
+
+    iio.imwrite(path, np.stack(_trim(frames)), duration=1000 / fps, loop=0)
