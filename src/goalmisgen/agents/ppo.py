@@ -82,6 +82,8 @@ class PPOConfig:
         for name in ("learning_rate", "ent_coef", "vf_coef", "max_grad_norm"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
+        if self.network not in ("mlp", "cnn"):
+            raise ValueError(f"network={self.network!r} is not allowed; use 'mlp' or 'cnn'")
         if self.batch_size % self.num_minibatches:
             raise ValueError(
                 f"num_envs * num_steps = {self.batch_size} must be divisible by num_minibatches={self.num_minibatches}"

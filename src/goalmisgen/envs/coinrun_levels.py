@@ -116,7 +116,7 @@ def enemy_positions(levels_x0: np.ndarray, phase: np.ndarray, t: np.ndarray) -> 
 
 def generate_levels(
     seeds: np.ndarray,
-    num_sections: int = 4,
+    num_sections: int = 3,
     coin_placement: str = "end",
     random_fraction: float = 0.0,
 ) -> LevelBatch:
