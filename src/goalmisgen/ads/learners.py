@@ -11,8 +11,7 @@ Python loop over learners.
     reward of this step.
 ``QLearning``
     Tabular Q-learning with ``gamma = 0`` and epsilon-greedy exploration:
-    ``Q[a] += lr * (r - Q[a])``. By default it keeps one value per action and does not see the
-    state, like ``Reinforce``; with ``observe_state=True`` it keeps one value per (state, action).
+    ``Q[a] += lr * (r - Q[a])``, one value per action; like ``Reinforce`` it does not see the state.
 """
 
 from __future__ import annotations
@@ -66,42 +65,30 @@ class QLearning:
     """Myopic (``gamma = 0``) tabular Q-learning with epsilon-greedy exploration.
 
     Attributes:
-        q: ``(n_trials, population, 2)`` values per action (index 0 defect, 1 cooperate), or
-            ``(n_trials, population, 2, 2)`` per (state, action) if ``observe_state``.
+        q: ``(n_trials, population, 2)`` value of each action (index 0 defect, 1 cooperate).
         lr: ``(n_trials, population)`` float64 learning rates.
         epsilon: probability of a uniformly random action.
     """
 
-    def __init__(self, lr: np.ndarray, epsilon: float = 0.1, observe_state: bool = False):
+    def __init__(self, lr: np.ndarray, epsilon: float = 0.1):
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
         self.lr = np.asarray(lr, dtype=np.float64)
         self.epsilon = float(epsilon)
-        self.observe_state = bool(observe_state)
-        table = (2, 2) if observe_state else (2,)
-        self.q = np.zeros(self.lr.shape + table)
+        self.q = np.zeros(self.lr.shape + (2,))
 
-    def _values(self, states: np.ndarray) -> np.ndarray:
-        """``(n_trials, population, 2)`` action values in the given states."""
-        if not self.observe_state:
-            return self.q
-        return np.take_along_axis(self.q, states[..., None, None].astype(np.intp), axis=-2)[..., 0, :]
-
-    def p_cooperate(self, states: np.ndarray) -> np.ndarray:
-        """``(n_trials, population)`` probability of cooperating in ``states`` (greedy ties split evenly)."""
-        q = self._values(states)
-        greedy = np.where(q[..., COOPERATE] > q[..., 1 - COOPERATE], 1.0, 0.0)
-        greedy = np.where(q[..., COOPERATE] == q[..., 1 - COOPERATE], 0.5, greedy)
+    def p_cooperate(self) -> np.ndarray:
+        """``(n_trials, population)`` probability of cooperating (greedy ties split evenly)."""
+        advantage = self.q[..., COOPERATE] - self.q[..., 1 - COOPERATE]
+        greedy = np.where(advantage > 0, 1.0, np.where(advantage == 0, 0.5, 0.0))
         return self.epsilon * 0.5 + (1.0 - self.epsilon) * greedy
 
     def act(self, states: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Sample epsilon-greedy actions, ``(n_trials, population)`` int8."""
-        return (rng.random(self.lr.shape) < self.p_cooperate(states)).astype(np.int8)
+        """Sample epsilon-greedy actions, ``(n_trials, population)`` int8; ``states`` is ignored."""
+        return (rng.random(self.lr.shape) < self.p_cooperate()).astype(np.int8)
 
     def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
         """Move the value of the action taken toward this step's reward (no bootstrapping: gamma = 0)."""
-        if self.observe_state:
-            idx = (*np.indices(actions.shape), states.astype(np.intp), actions.astype(np.intp))
-        else:
-            idx = (*np.indices(actions.shape), actions.astype(np.intp))
-        self.q[idx] += self.lr * (rewards - self.q[idx])
+        index = actions[..., None].astype(np.intp)
+        taken = np.take_along_axis(self.q, index, axis=-1)[..., 0]
+        np.put_along_axis(self.q, index, (taken + self.lr * (rewards - taken))[..., None], axis=-1)

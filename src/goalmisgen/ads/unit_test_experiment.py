@@ -27,7 +27,7 @@ import pandas as pd
 from goalmisgen.ads.learners import QLearning, Reinforce, sample_learning_rates
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
 from goalmisgen.ads.swapping import seat_assignment
-from goalmisgen.ads.unit_test import DEFAULT_BETA, check_beta
+from goalmisgen.ads.unit_test import DEFAULT_BETA, check_beta, unit_test_reward
 
 LEARNERS = ("reinforce", "q_learning", "pbt")
 INITS = ("random", "indifferent")
@@ -61,8 +61,6 @@ class UnitTestConfig:
     ``"indifferent"``: every learner starts at P(cooperate) = 0.5 (logit 0, all values 0)."""
     epsilon: float = 0.1
     """Exploration rate of ``"q_learning"`` (ignored by the other learners)."""
-    observe_state: bool = False
-    """Whether ``"q_learning"`` keeps one value per (state, action) instead of per action."""
     pbt_fraction: float = 0.2
     """Share of the population copied (bottom) and copied from (top) at each PBT step."""
     seed: int = 0
@@ -81,6 +79,11 @@ class UnitTestConfig:
                 raise ValueError("learner='pbt' needs interval, an integer >= 1 (steps between PBT steps)")
             _check_int("interval", self.interval, 1)
             check_fraction(self.pbt_fraction)
+            if int(self.pbt_fraction * self.population) < 1:
+                raise ValueError(
+                    f"learner='pbt' needs pbt_fraction * population >= 1 so that someone is replaced, "
+                    f"got {self.pbt_fraction} * {self.population}"
+                )
         elif self.interval is not None:
             raise ValueError(
                 f"interval={self.interval!r} only applies to learner='pbt'; use interval=None "
@@ -144,9 +147,9 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
     for step in range(config.n_steps):
         seat = seat_assignment(step, config.population, config.swap)
         states = env_state[:, seat]
-        p_trace[step] = _p_cooperate(learner, states).mean(axis=1)
+        p_trace[step] = learner.p_cooperate().mean(axis=1)
         actions = learner.act(states, rng)
-        rewards = states + config.beta * actions - 0.5  # unit_test.unit_test_reward, unchecked
+        rewards = unit_test_reward(states, actions, config.beta)
         learner.update(states, actions, rewards)
         env_state[:, seat] = actions
         r_trace[step] = rewards.mean(axis=1)
@@ -157,14 +160,13 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
                     fitness_sum / config.interval, [learner.theta], learner.lr, rng, config.pbt_fraction
                 )
                 fitness_sum[:] = 0.0
-    final = _p_cooperate(learner, env_state[:, seat_assignment(config.n_steps, config.population, config.swap)])
-    return UnitTestResult(config, p_trace, r_trace, final)
+    return UnitTestResult(config, p_trace, r_trace, learner.p_cooperate())
 
 
 def _make_learner(config: UnitTestConfig, lr: np.ndarray, rng: np.random.Generator) -> Reinforce | QLearning:
     random_init = config.init == "random"
     if config.learner == "q_learning":
-        q_learner = QLearning(lr, config.epsilon, config.observe_state)
+        q_learner = QLearning(lr, config.epsilon)
         if random_init:
             q_learner.q[...] = rng.uniform(config.beta - 0.5, 0.5, size=q_learner.q.shape)
         return q_learner
@@ -172,12 +174,6 @@ def _make_learner(config: UnitTestConfig, lr: np.ndarray, rng: np.random.Generat
         return Reinforce(np.zeros(lr.shape), lr)
     p0 = rng.uniform(0.0, 1.0, size=lr.shape).clip(1e-6, 1 - 1e-6)
     return Reinforce(np.log(p0) - np.log1p(-p0), lr)
-
-
-def _p_cooperate(learner: Reinforce | QLearning, states: np.ndarray) -> np.ndarray:
-    if isinstance(learner, QLearning):
-        return learner.p_cooperate(states)
-    return learner.p_cooperate()
 
 
 def unit_test_grid(
