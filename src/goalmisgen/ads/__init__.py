@@ -9,7 +9,6 @@ Modules (one concept each):
 - ``unit_test_experiment``  run the unit test for whole populations and many trials, summarise
 - ``mlp``                   many small MLP classifiers trained side by side, in numpy
 - ``recommender``           content recommendation whose users drift toward what they are shown
-- ``summary``               means with 95% confidence intervals
 - ``plots``                 the chapter's figures; ``explorer``: its interactive widget
 
 Reference: Krueger, Maharaj and Leike (2020), *Hidden Incentives for Auto-Induced Distributional

@@ -41,6 +41,8 @@ Metrics (per environment, averaged over environments)
 ``welfare``      value of what is shown under the users' *original* interests, for the current
                  users, as a fraction of the best possible:
                  ``sum_x P_t(x) W_0[shown(x), x] / sum_x P_t(x) max_a W_0[a, x]``
+``welfare_original_users``  the same for the *original* user distribution ``P_0`` (what the
+                 platform would give the users it started with)
 
 ``RecommenderResult.ceiling`` is the accuracy of the best possible recommender on the *original*
 users and interests, ``sum_x P_0(x) max_a softmax(click_sharpness * W_0[:, x])[a]``: any accuracy
@@ -57,8 +59,9 @@ import pandas as pd
 from goalmisgen.ads.mlp import BatchedMLP, softmax
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
 from goalmisgen.ads.swapping import seat_assignment
+from goalmisgen.analysis.stats import bootstrap_ci
 
-METRICS = ("accuracy", "kl", "drift", "welfare")
+METRICS = ("accuracy", "kl", "drift", "welfare", "welfare_original_users")
 SELF_SELECTION = ("interest", "click")
 
 
@@ -141,6 +144,7 @@ class RecommenderResult:
     kl: np.ndarray = field(repr=False)
     drift: np.ndarray = field(repr=False)
     welfare: np.ndarray = field(repr=False)
+    welfare_original_users: np.ndarray = field(repr=False)
     ceiling: np.ndarray = field(repr=False)
     """``(n_trials,)`` best possible accuracy on the original users (see the module docstring)."""
 
@@ -245,7 +249,9 @@ def run_recommender(config: RecommenderConfig) -> RecommenderResult:
         records["accuracy"].append(accuracy)
         records["kl"].append(kl_divergence(p_users, p0).mean(axis=1))
         records["drift"].append(interest_drift(w0[:, None], w).mean(axis=1))
-        records["welfare"].append(welfare(p_users, w0[:, None], shown_all[:, env_of]).mean(axis=1))
+        shown_env = shown_all[:, env_of]
+        records["welfare"].append(welfare(p_users, w0[:, None], shown_env).mean(axis=1))
+        records["welfare_original_users"].append(welfare(p0, w0[:, None], shown_env).mean(axis=1))
 
     record(seat_assignment(0, n_l, config.swap), np.full(n_t, np.nan))
     for step in range(config.n_steps):
@@ -286,3 +292,25 @@ def run_recommender(config: RecommenderConfig) -> RecommenderResult:
 def recommender_frame(results: list[RecommenderResult]) -> pd.DataFrame:
     """Concatenate ``RecommenderResult.frame()`` of several conditions."""
     return pd.concat([r.frame() for r in results], ignore_index=True)
+
+
+def recommender_summary(results: list[RecommenderResult]) -> pd.DataFrame:
+    """One row per condition: each metric over the last 10% of the run, mean over trials and 95% CI.
+
+    Columns: ``condition``, ``pbt``, ``swap``, ``n_trials``, ``ceiling`` (mean over trials) and, per
+    metric ``m``, ``m``, ``m_low``, ``m_high``.
+    """
+    rows = []
+    for res in results:
+        row: dict[str, object] = {
+            "condition": recommender_label(res.config),
+            "pbt": res.config.pbt,
+            "swap": res.config.swap,
+            "n_trials": res.config.n_trials,
+            "ceiling": float(res.ceiling.mean()),
+        }
+        for m in METRICS:
+            ci = bootstrap_ci(res.final(m))
+            row.update({m: ci["mean"], f"{m}_low": ci["ci_low"], f"{m}_high": ci["ci_high"]})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -28,6 +28,7 @@ from goalmisgen.ads.learners import QLearning, Reinforce, sample_learning_rates
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
 from goalmisgen.ads.swapping import seat_assignment
 from goalmisgen.ads.unit_test import DEFAULT_BETA, check_beta, unit_test_reward
+from goalmisgen.analysis.stats import bootstrap_ci
 
 LEARNERS = ("reinforce", "q_learning", "pbt")
 INITS = ("random", "indifferent")
@@ -251,11 +252,9 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
     Columns: ``learner``, ``condition``, ``population``, ``interval``, ``swap``, ``n_trials``,
     ``p_cooperate``, ``ci_low``, ``ci_high``, ``failure_rate``.
     """
-    from goalmisgen.ads.summary import mean_ci
-
     rows = []
     for res in results:
-        mean, low, high = mean_ci(res.final_p_cooperate())
+        ci = bootstrap_ci(res.final_p_cooperate())
         cfg = res.config
         rows.append(
             {
@@ -263,9 +262,9 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
                 "condition": condition_label(cfg),
                 "interval": cfg.interval if cfg.interval is not None else 0,
                 "n_trials": cfg.n_trials,
-                "p_cooperate": mean,
-                "ci_low": low,
-                "ci_high": high,
+                "p_cooperate": ci["mean"],
+                "ci_low": ci["ci_low"],
+                "ci_high": ci["ci_high"],
                 "failure_rate": res.failure_rate(),
             }
         )
