@@ -19,7 +19,7 @@ from goalmisgen.agents import PPOConfig, load_agent, save_agent, train
 from goalmisgen.analysis import evaluate
 from goalmisgen.envs.coinrun import HELD_OUT_START
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"  # the clone's data/ folder (written here)
 HEADLINE_SEEDS = (0, 1, 2, 3, 4)
 HEADLINE_STEPS = 2_500_000
 HEADLINE_LEVELS = 1000

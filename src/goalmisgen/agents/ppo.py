@@ -143,9 +143,12 @@ def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
 def train(
     config: PPOConfig,
     progress: bool = True,
-    callback: Callable[[dict[str, float]], None] | None = None,
+    callback: Callable[[dict[str, float], nn.Module], bool | None] | None = None,
 ) -> TrainResult:
     """Train a policy with PPO; returns the network, a per-iteration history and final metrics.
+
+    ``callback(row, policy)`` is called after every iteration with that iteration's log row;
+    if it returns True, training stops there.
 
     The progress bar shows the coin rate (share of recent episodes that collected the coin) live.
     Same config and seed give the same result on a CPU.
@@ -239,12 +242,12 @@ def train(
         }
         row.update(_episode_rates(recent))
         history.append(row)
-        if callback is not None:
-            callback(row)
         bar.update(config.batch_size)
         bar.set_postfix(coin=f"{row['coin_rate']:.2f}", end=f"{row['end_rate']:.2f}", refresh=False)
         for key in recent:
             recent[key] = recent[key][-8:]
+        if callback is not None and callback(row, policy):
+            break
     bar.close()
 
     wall = time.perf_counter() - start
