@@ -116,6 +116,8 @@ class UnitTestResult:
     """``(n_steps, n_trials)`` population-mean reward at each step."""
     final_p_learners: np.ndarray = field(repr=False)
     """``(n_trials, population)`` each learner's P(cooperate) after the last step."""
+    learner_reward: np.ndarray = field(repr=False)
+    """``(n_trials, population)`` each learner's mean reward over the run (per seat, if PBT copies)."""
 
     def final_p_cooperate(self) -> np.ndarray:
         """``(n_trials,)`` population-mean P(cooperate) averaged over the last 10% of the steps."""
@@ -143,6 +145,7 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
     learner = _make_learner(config, lr, rng)
     env_state = rng.integers(0, 2, size=shape).astype(np.int8)
     fitness_sum = np.zeros(shape)
+    reward_sum = np.zeros(shape)
     p_trace = np.empty((config.n_steps, config.n_trials))
     r_trace = np.empty((config.n_steps, config.n_trials))
     for step in range(config.n_steps):
@@ -154,6 +157,7 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
         learner.update(states, actions, rewards)
         env_state[:, seat] = actions
         r_trace[step] = rewards.mean(axis=1)
+        reward_sum += rewards
         if config.learner == "pbt":
             fitness_sum += rewards
             if (step + 1) % config.interval == 0:
@@ -161,7 +165,7 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
                     fitness_sum / config.interval, [learner.theta], learner.lr, rng, config.pbt_fraction
                 )
                 fitness_sum[:] = 0.0
-    return UnitTestResult(config, p_trace, r_trace, learner.p_cooperate())
+    return UnitTestResult(config, p_trace, r_trace, learner.p_cooperate(), reward_sum / config.n_steps)
 
 
 def _make_learner(config: UnitTestConfig, lr: np.ndarray, rng: np.random.Generator) -> Reinforce | QLearning:

@@ -1,0 +1,78 @@
+"""Small helpers shared by every exercise checker.
+
+Conventions:
+
+* ``check_something(func)`` prints one ``PASS`` line when every check passes;
+* it prints ``not implemented yet`` when ``func`` raises ``NotImplementedError`` (the stub a student
+  starts from), so a notebook still runs through; with ``strict=True`` (for grading) it raises
+  ``CheckFailed`` instead;
+* it raises ``CheckFailed`` on a wrong answer. In a notebook, IPython shows only the message (what
+  differs, and a hint), not a traceback; under pytest it fails the test like any ``AssertionError``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+PASS = "\N{CHECK MARK}"
+FAIL = "\N{BALLOT X}"
+
+
+class CheckFailed(AssertionError):
+    """A learner's answer differs from the reference; the message says how and gives a hint."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of printing the traceback, which would only show checker internals.
+        return [f"{FAIL} {self}"]
+
+
+class _NotImplemented(Exception):
+    """Raised internally when the learner's function is still the stub."""
+
+
+def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the learner's function; turn its own errors into ``CheckFailed`` naming the inputs."""
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError as error:
+        raise _NotImplemented from error
+    except Exception as error:  # any error in the learner's code is a failed check, reported briefly
+        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+        raise CheckFailed(
+            f"{getattr(func, '__name__', 'your function')}({shown}) raised {type(error).__name__}: {error}"
+        ) from None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, np.ndarray) and value.size > 6:
+        return f"<array shape={value.shape} dtype={value.dtype}>"
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def checker(label: str) -> Callable[[Callable[[Callable[..., Any]], None]], Callable[..., None]]:
+    """Decorate a check body ``body(func)`` (which raises ``CheckFailed``) into a public checker
+    ``check(func, strict=False)``; see the module docstring for what it prints and raises."""
+
+    def wrap(body: Callable[[Callable[..., Any]], None]) -> Callable[..., None]:
+        @functools.wraps(body)
+        def run(func: Callable[..., Any], strict: bool = False) -> None:
+            try:
+                body(func)
+            except _NotImplemented:
+                message = f"{label}: not implemented yet (replace the `raise NotImplementedError` line with your code)"
+                if strict:
+                    raise CheckFailed(message) from None
+                print(message)
+                return
+            except CheckFailed as failure:
+                raise CheckFailed(f"{label}: {failure}") from None
+            print(f"{PASS} {label}: all checks passed")
+
+        return run
+
+    return wrap
