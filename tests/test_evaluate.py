@@ -55,6 +55,10 @@ def test_evaluate_rejects_bad_arguments():
         evaluate(GoRight(), n_levels=5, coin_placement="left")
     with pytest.raises(ValueError, match="start_level=-1"):
         evaluate(GoRight(), n_levels=5, start_level=-1)
+    other = GoRight()
+    other.env = "procgen-coinrun"
+    with pytest.raises(ValueError, match="trained on env 'procgen-coinrun'.*'coinrun'"):
+        evaluate(other, n_levels=5)
 
 
 def _cli(*args):

@@ -40,3 +40,7 @@ def test_notebook_executes(name):
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    glued = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "scrapbook" in o.get("metadata", {})]
+    for out in glued:
+        text = out.get("data", {}).get("text/plain", "")
+        assert not text.startswith(("np.", "array(")), f"glue a plain Python value, not {text!r} (the book cannot format it)"

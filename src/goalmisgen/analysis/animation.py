@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from goalmisgen.analysis.evaluate import eval_env_options
 from goalmisgen.envs.coinrun import CoinRunGridEnv
 from goalmisgen.envs.render import render_level
 
@@ -16,8 +17,7 @@ def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: in
         frames: list of (H*16, W*16, 3) uint8 RGB frames, the first before any move.
         info: the final step's info dict (coin_collected, reached_end, died, ...).
     """
-    options = {k: v for k, v in agent.env_options.items() if k not in ("coin_placement", "random_fraction", "num_levels", "start_level")}
-    env = CoinRunGridEnv(coin_placement=coin_placement, **options)
+    env = CoinRunGridEnv(**eval_env_options(agent, coin_placement))
     obs, info = env.reset(seed=seed, options={"level_seed": int(level_seed)})
     if hasattr(agent, "seed"):
         agent.seed(seed)
