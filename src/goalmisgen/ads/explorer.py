@@ -5,6 +5,8 @@ Widgets need a running kernel; the static web book shows ``plots.plot_feedback_s
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
 
 from goalmisgen.ads.plots import plot_recommender
@@ -16,8 +18,8 @@ def run_explorer_condition(
 ) -> plt.Figure:
     """Run one recommender condition with both feedbacks scaled by ``strength`` and plot it."""
     base = RecommenderConfig()
-    config = RecommenderConfig(
-        loyalty=base.loyalty * strength, drift=base.drift * strength, pbt=pbt, swap=swap,
+    config = replace(
+        base, loyalty=base.loyalty * strength, drift=base.drift * strength, pbt=pbt, swap=swap,
         n_steps=n_steps, n_trials=n_trials, seed=seed,
     )  # fmt: skip
     result = run_recommender(config)

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-UNIT_TEST_ORDER = ("REINFORCE", "Q-learning", "PBT, interval 1", "PBT, interval 10", "PBT, interval 100")
+from goalmisgen.ads.unit_test_experiment import CONDITION_ORDER
+
 RECOMMENDER_ORDER = ("no PBT", "PBT", "no PBT + swapping", "PBT + swapping")
 METRIC_LABELS = {
     "accuracy": "accuracy (click-through)",
@@ -26,7 +27,7 @@ def plot_unit_test_traces(traces: pd.DataFrame, n_boot: int = 200) -> sns.FacetG
         n_boot: bootstrap resamples per point for the 95% CI bands.
     """
     data = traces.assign(swapping=traces["swap"].map({False: "no swapping", True: "context swapping"}))
-    hue_order = [c for c in UNIT_TEST_ORDER if c in set(data["condition"])]
+    hue_order = [c for c in CONDITION_ORDER if c in set(data["condition"])]
     grid = sns.relplot(
         data=data, x="step", y="p_cooperate", hue="condition", hue_order=hue_order,
         col="population", row="swapping", row_order=["no swapping", "context swapping"],
@@ -45,7 +46,7 @@ def plot_unit_test_final(summary: pd.DataFrame) -> plt.Figure:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
     for ax, swap in zip(axes, (False, True)):
         part = summary[summary["swap"] == swap]
-        order = [c for c in UNIT_TEST_ORDER if c in set(part["condition"])]
+        order = [c for c in CONDITION_ORDER if c in set(part["condition"])]
         populations = sorted(part["population"].unique())
         width = 0.8 / len(populations)
         for j, pop in enumerate(populations):

@@ -51,10 +51,11 @@ above it was obtained by changing the users, not by predicting them better.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from goalmisgen.ads.mlp import BatchedMLP, softmax
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
@@ -314,3 +315,41 @@ def recommender_summary(results: list[RecommenderResult]) -> pd.DataFrame:
             row.update({m: ci["mean"], f"{m}_low": ci["ci_low"], f"{m}_high": ci["ci_high"]})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """``recommender_summary`` output as a readable table: one row per condition, one column per
+    metric, cells ``"mean [low, high]"`` (over the last 10% of the run, 95% CI over trials)."""
+    table = pd.DataFrame(
+        {
+            m: [f"{r[m]:.2f} [{r[m + '_low']:.2f}, {r[m + '_high']:.2f}]" for _, r in summary.iterrows()]
+            for m in METRICS
+        },
+        index=pd.Index(summary["condition"], name="condition"),
+    )
+    return table
+
+
+def feedback_sweep(
+    strengths: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0),
+    base: RecommenderConfig | None = None,
+    conditions: tuple[tuple[bool, bool], ...] = ((False, False), (True, False), (False, True), (True, True)),
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Final metrics when both feedbacks (``loyalty`` and ``drift``) are scaled by each strength.
+
+    Args:
+        strengths: multipliers of ``base.loyalty`` and ``base.drift`` (1 = the paper's values).
+        base: the configuration to scale (default ``RecommenderConfig()``).
+        conditions: ``(pbt, swap)`` pairs to run at every strength.
+
+    Returns:
+        ``recommender_summary`` rows with an added ``strength`` column.
+    """
+    base = base or RecommenderConfig()
+    runs = [(s, pbt, swap) for s in strengths for pbt, swap in conditions]
+    frames = []
+    for strength, pbt, swap in tqdm(runs, desc="feedback sweep", disable=not progress):
+        config = replace(base, loyalty=base.loyalty * strength, drift=base.drift * strength, pbt=pbt, swap=swap)
+        frames.append(recommender_summary([run_recommender(config)]).assign(strength=strength))
+    return pd.concat(frames, ignore_index=True)

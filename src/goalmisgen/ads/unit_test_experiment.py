@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from goalmisgen.ads.learners import QLearning, Reinforce, sample_learning_rates
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
@@ -132,6 +133,12 @@ class UnitTestResult:
         """Fraction of trials that failed the unit test."""
         return float(self.failed().mean())
 
+    def steps_to_reach(self, level: float) -> np.ndarray:
+        """``(n_trials,)`` first step at which the population-mean P(cooperate) exceeds ``level``
+        (``n_steps`` if it never does)."""
+        above = self.p_cooperate > level
+        return np.where(above.any(axis=0), above.argmax(axis=0), self.p_cooperate.shape[0])
+
     def learner_failure_rate(self) -> float:
         """Fraction of all learners (over trials) whose final P(cooperate) is above 0.5."""
         return float((self.final_p_learners > FAIL_THRESHOLD).mean())
@@ -186,13 +193,15 @@ def unit_test_grid(
     intervals: tuple[int, ...] = (1, 10, 100),
     swaps: tuple[bool, ...] = (False, True),
     learners: tuple[str, ...] = LEARNERS,
+    progress: bool = False,
     **common: object,
 ) -> list[UnitTestResult]:
     """Run every combination of learner, population, PBT interval and swapping.
 
     ``intervals`` only multiply the ``"pbt"`` conditions; ``common`` goes to every
     ``UnitTestConfig`` (``n_steps``, ``n_trials``, ``beta``, ``seed``, ...). Each condition gets its
-    own seed derived from ``common["seed"]`` so that conditions are independent.
+    own seed derived from ``common["seed"]`` so that conditions are independent. ``progress`` shows
+    a progress bar over conditions.
     """
     base_seed = int(common.pop("seed", 0))  # type: ignore[call-overload]
     configs = []
@@ -211,8 +220,13 @@ def unit_test_grid(
                 **common,  # type: ignore[arg-type]
             )
         )
-        for (learner, population, interval, swap), seed in zip(configs, seeds)
+        for (learner, population, interval, swap), seed in tqdm(
+            list(zip(configs, seeds)), desc="unit test conditions", disable=not progress
+        )
     ]
+
+
+CONDITION_ORDER = ("REINFORCE", "Q-learning", "PBT, interval 1", "PBT, interval 10", "PBT, interval 100")
 
 
 def condition_label(config: UnitTestConfig) -> str:
@@ -273,3 +287,20 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """``summary_frame`` output as a readable table: rows (swapping, condition), columns population,
+    cells ``"mean [low, high] · fail x%"`` (final P(cooperate), 95% CI, share of failed trials)."""
+    cells = summary.assign(
+        cell=[
+            f"{r.p_cooperate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}] · fail {r.failure_rate:.0%}"
+            for r in summary.itertuples()
+        ],
+        swapping=summary["swap"].map({False: "no", True: "yes"}),
+    )
+    table = cells.pivot(index=["swapping", "condition"], columns="population", values="cell")
+    order = [c for c in CONDITION_ORDER if c in set(summary["condition"])]
+    table = table.reindex(pd.MultiIndex.from_product([["no", "yes"], order], names=table.index.names))
+    table.columns = [f"population {pop}" for pop in table.columns]
+    return table.dropna(how="all")
