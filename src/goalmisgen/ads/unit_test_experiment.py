@@ -19,7 +19,7 @@ the learners ended up preferring the action that only pays through their own fut
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -276,7 +276,9 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
         cfg = res.config
         rows.append(
             {
-                **{k: v for k, v in asdict(cfg).items() if k in ("learner", "population", "swap")},
+                "learner": cfg.learner,
+                "population": cfg.population,
+                "swap": cfg.swap,
                 "condition": condition_label(cfg),
                 "interval": cfg.interval if cfg.interval is not None else 0,
                 "n_trials": cfg.n_trials,
