@@ -196,13 +196,13 @@ def interest_drift(w0: np.ndarray, w: np.ndarray) -> np.ndarray:
         w0, w: arrays ``(..., n_articles, n_users)`` of the same shape.
 
     Returns:
-        ``(...)`` float64, 0 when the interests are unchanged (up to scale).
+        ``(...)`` float64 in ``[0, 2]``, 0 when the interests are unchanged (up to scale).
     """
     w0 = np.asarray(w0, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     dot = np.sum(w0 * w, axis=(-2, -1))
     norms = np.linalg.norm(w0, axis=(-2, -1)) * np.linalg.norm(w, axis=(-2, -1))
-    return 1.0 - dot / norms
+    return np.maximum(1.0 - dot / norms, 0.0)  # rounding can push cos a hair above 1
 
 
 def welfare(p_users: np.ndarray, w0: np.ndarray, shown: np.ndarray) -> np.ndarray:
