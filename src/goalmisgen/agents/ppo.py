@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from goalmisgen.agents.networks import make_network
+from goalmisgen.agents.networks import NETWORKS, make_network
 from goalmisgen.envs.registration import make_vec_env
 
 
@@ -66,6 +66,8 @@ class PPOConfig:
     """Seeds torch, the environments' level draws and action sampling."""
     torch_threads: int = 1
     """Torch CPU threads (1 is fastest for the small MLP: the env runs in the same process)."""
+    device: str = "cpu"
+    """Where the network runs: "cpu" or "cuda" (the environments always run on the CPU)."""
 
     def __post_init__(self):
         positive_ints = ("total_steps", "num_envs", "num_steps", "update_epochs", "num_minibatches", "hidden", "torch_threads")
@@ -82,8 +84,10 @@ class PPOConfig:
         for name in ("learning_rate", "ent_coef", "vf_coef", "max_grad_norm"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
-        if self.network not in ("mlp", "cnn"):
-            raise ValueError(f"network={self.network!r} is not allowed; use 'mlp' or 'cnn'")
+        if self.network not in NETWORKS:
+            raise ValueError(f"network={self.network!r} is not allowed; use one of {sorted(NETWORKS)}")
+        if not (self.device == "cpu" or self.device.startswith("cuda")):
+            raise ValueError(f"device={self.device!r} is not allowed; use 'cpu' or 'cuda'")
         if self.batch_size % self.num_minibatches:
             raise ValueError(
                 f"num_envs * num_steps = {self.batch_size} must be divisible by num_minibatches={self.num_minibatches}"
@@ -158,19 +162,20 @@ def train(
     gen = torch.Generator().manual_seed(config.seed)
     envs = make_vec_env(config.env, config.num_envs, **config.env_options)
     obs_shape = envs.single_observation_space.shape
-    policy = make_network(config.network, obs_shape, int(envs.single_action_space.n), config.hidden)
+    device = torch.device(config.device)
+    policy = make_network(config.network, obs_shape, int(envs.single_action_space.n), config.hidden).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate, eps=1e-5)
 
     T, N = config.num_steps, config.num_envs
-    obs_buf = torch.zeros((T, N) + obs_shape, dtype=torch.uint8)
-    actions = torch.zeros((T, N), dtype=torch.long)
-    logprobs = torch.zeros((T, N))
-    rewards = torch.zeros((T, N))
-    dones = torch.zeros((T, N))
-    values = torch.zeros((T, N))
+    obs_buf = torch.zeros((T, N) + obs_shape, dtype=torch.uint8, device=device)
+    actions = torch.zeros((T, N), dtype=torch.long, device=device)
+    logprobs = torch.zeros((T, N), device=device)
+    rewards = torch.zeros((T, N), device=device)
+    dones = torch.zeros((T, N), device=device)
+    values = torch.zeros((T, N), device=device)
 
     obs_np, _ = envs.reset(seed=config.seed)
-    next_obs = torch.from_numpy(obs_np)
+    next_obs = torch.from_numpy(obs_np).to(device)
     recent: dict[str, list[np.ndarray]] = {"coin_collected": [], "reached_end": [], "died": [], "steps": []}
     history: list[dict[str, float]] = []
     start, steps_done = time.perf_counter(), 0
@@ -182,13 +187,14 @@ def train(
             for t in range(T):
                 obs_buf[t] = next_obs
                 logits, value = policy(next_obs)
-                action = sample_actions(logits, gen)
-                logprobs[t] = torch.log_softmax(logits, dim=1).gather(1, action[:, None]).squeeze(1)
-                values[t], actions[t] = value, action
+                action = sample_actions(logits.cpu(), gen)
+                actions[t] = action.to(device)
+                logprobs[t] = torch.log_softmax(logits, dim=1).gather(1, actions[t, :, None]).squeeze(1)
+                values[t] = value
                 obs_np, reward, terminated, truncated, info = envs.step(action.numpy())
-                rewards[t] = torch.from_numpy(reward)
-                dones[t] = torch.from_numpy((terminated | truncated).astype(np.float32))
-                next_obs = torch.from_numpy(obs_np)
+                rewards[t] = torch.from_numpy(reward).to(device)
+                dones[t] = torch.from_numpy((terminated | truncated).astype(np.float32)).to(device)
+                next_obs = torch.from_numpy(obs_np).to(device)
                 if "episode" in info:
                     finished = info["_episode"]
                     for key in recent:
@@ -203,7 +209,7 @@ def train(
         mb_size = config.batch_size // config.num_minibatches
         clipfracs, approx_kls = [], []
         for _ in range(config.update_epochs):
-            perm = torch.randperm(config.batch_size, generator=gen)
+            perm = torch.randperm(config.batch_size, generator=gen).to(device)
             for mb in perm.split(mb_size):
                 logits, newvalue = policy(b_obs[mb])
                 logp_all = torch.log_softmax(logits, dim=1)
@@ -261,7 +267,7 @@ def train(
         "death_rate": last["death_rate"],
         "mean_episode_steps": last["mean_episode_steps"],
     }
-    return TrainResult(policy=policy.eval(), config=config, history=history, metrics=metrics)
+    return TrainResult(policy=policy.cpu().eval(), config=config, history=history, metrics=metrics)
 
 
 def _episode_rates(recent: dict[str, list[np.ndarray]]) -> dict[str, float]:
