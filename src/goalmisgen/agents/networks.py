@@ -65,7 +65,65 @@ class CNNPolicy(nn.Module):
         return self.pi(h), self.v(h).squeeze(-1)
 
 
+class _ResidualBlock(nn.Module):
+    """x + conv(relu(conv(relu(x)))), channels and size unchanged."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv0 = _init(nn.Conv2d(channels, channels, 3, padding=1))
+        self.conv1 = _init(nn.Conv2d(channels, channels, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv1(torch.relu(self.conv0(torch.relu(x))))
+
+
+class _ImpalaBlock(nn.Module):
+    """conv 3x3 -> max-pool 3x3 stride 2 -> two residual blocks: (B, c_in, H, W) -> (B, c_out, ceil(H/2), ceil(W/2))."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv = _init(nn.Conv2d(in_channels, out_channels, 3, padding=1))
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.res0, self.res1 = _ResidualBlock(out_channels), _ResidualBlock(out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.res1(self.res0(self.pool(self.conv(x))))
+
+
+class ImpalaPolicy(nn.Module):
+    """The IMPALA CNN (Espeholt et al. 2018) used for procgen by Cobbe et al. and Langosco et al.
+
+    obs (B, C, H, W) uint8 pixels -> logits (B, num_actions), value (B,). Pixels are scaled by
+    1/255; three blocks of 16, 32 and 32 channels (each conv 3x3, max-pool 3/2, two residual
+    blocks) shrink a 64 x 64 frame to 8 x 8; then ReLU, a fully connected layer of ``hidden``
+    units (256 in the papers) and the policy and value heads.
+    """
+
+    def __init__(self, obs_shape: tuple[int, ...], num_actions: int, hidden: int = 256, channels: tuple[int, ...] = (16, 32, 32)):
+        super().__init__()
+        self.obs_shape, self.num_actions = tuple(obs_shape), num_actions
+        c, h, w = obs_shape
+        blocks = []
+        for out in channels:
+            blocks.append(_ImpalaBlock(c, out))
+            c, h, w = out, (h + 1) // 2, (w + 1) // 2
+        self.body = nn.Sequential(
+            *blocks,
+            nn.Flatten(),
+            nn.ReLU(),
+            _init(nn.Linear(c * h * w, hidden)),
+            nn.ReLU(),
+        )
+        self.pi = _init(nn.Linear(hidden, num_actions), gain=0.01)
+        self.v = _init(nn.Linear(hidden, 1), gain=1.0)
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(obs.float() * (1.0 / 255.0))
+        return self.pi(h), self.v(h).squeeze(-1)
+
+
 NETWORKS = {"mlp": MLPPolicy, "cnn": CNNPolicy}
+NETWORKS["impala"] = ImpalaPolicy
 
 
 def make_network(name: str, obs_shape: tuple[int, ...], num_actions: int, hidden: int) -> nn.Module:
