@@ -24,6 +24,16 @@ REGISTERED: dict[str, tuple[str, dict]] = {
 ENV_FAMILIES = {"coinrun": CoinRunGridVecEnv}
 
 
+def _procgen_coinrun_vec_env(num_envs: int, **options):
+    """Procgen CoinRun (``procgen_coinrun.py``), imported only when asked for: it needs procgen."""
+    from goalmisgen.envs.procgen_coinrun import ProcgenCoinRunVecEnv
+
+    return ProcgenCoinRunVecEnv(num_envs=num_envs, **options)
+
+
+ENV_FAMILIES["procgen-coinrun"] = _procgen_coinrun_vec_env
+
+
 def make_vec_env(family: str, num_envs: int, **options):
     """The batched env of a family ("coinrun") with ``num_envs`` copies and the given options."""
     if family not in ENV_FAMILIES:
