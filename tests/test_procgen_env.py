@@ -269,21 +269,14 @@ def test_impala_network_maps_pixels_to_logits_and_values():
 @pytest.mark.slow
 def test_ppo_trains_on_procgen_coinrun_with_the_impala_network(tmp_path):
     pytest.importorskip("torch")
-    from goalmisgen.agents import PPOConfig, agent_from_result, load_agent, save_agent, train
+    from goalmisgen.agents import PPOConfig, load_agent, save_agent, train
 
-    options = dict(env="procgen-coinrun", env_options={"distribution_mode": "easy", "obs_size": 32}, num_envs=8, num_steps=16,
-                   total_steps=256, num_minibatches=2, hidden=64, seed=0)
-    try:
-        config = PPOConfig(network="impala", **options)
-        checkpoints = True
-    except ValueError:  # ppo.py's own list of network names does not include "impala" yet
-        config = PPOConfig(network="cnn", **options)
-        config.network = "impala"
-        checkpoints = False
+    config = PPOConfig(env="procgen-coinrun", env_options={"distribution_mode": "easy", "obs_size": 32}, network="impala",
+                       num_envs=8, num_steps=16, total_steps=256, num_minibatches=2, hidden=64, seed=0)
     result = train(config, progress=False)
     assert len(result.history) == 2
     assert all(np.isfinite(row["value_loss"]) and np.isfinite(row["entropy"]) for row in result.history)
-    agent = load_agent(save_agent(result, tmp_path / "impala.pt")) if checkpoints else agent_from_result(result)
+    agent = load_agent(save_agent(result, tmp_path / "impala.pt"))
     env = ProcgenCoinRunVecEnv(num_envs=3, **agent.env_options)
     obs, _ = env.reset(seed=0)
     actions = agent.act(obs)
