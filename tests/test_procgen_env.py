@@ -245,6 +245,10 @@ def test_evaluate_procgen_returns_the_cli_json_shape():
     assert metrics | {"n_levels", "n_good_levels", "good_levels", "coin_placement"} == set(d)
     assert all(set(d[m]) == {"mean", "ci_low", "ci_high", "n"} for m in metrics)
     assert d["n_levels"] == 8 and set(d["good_levels"]) >= metrics
+    with pytest.raises(ValueError, match="trained on env='coinrun'"):
+        grid_agent = RunRight()
+        grid_agent.env = "coinrun"
+        evaluate_procgen(grid_agent, n_levels=2)
     row = ev.episodes.set_index("level_seed").loc[3]
     assert row["misgeneralized"] and row["good"], "level 3: runs past the coin to the end, on a good level"
     assert not ev.episodes.set_index("level_seed").loc[4, "good"], "level 4: the coin lies on the way"

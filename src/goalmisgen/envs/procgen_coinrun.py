@@ -660,6 +660,11 @@ def evaluate_procgen(
     """
     from goalmisgen.analysis.evaluate import Evaluation, summarize
 
+    if getattr(agent, "env", "procgen-coinrun") != "procgen-coinrun":
+        raise ValueError(
+            f"this agent was trained on env={agent.env!r}; evaluate_procgen needs one trained on 'procgen-coinrun' "
+            "(use goalmisgen.analysis.evaluate for CoinRun-grid agents)"
+        )
     if isinstance(n_levels, bool) or not isinstance(n_levels, (int, np.integer)) or n_levels < 1:
         raise ValueError(f"n_levels={n_levels!r} must be an integer >= 1")
     if start_level is None:
