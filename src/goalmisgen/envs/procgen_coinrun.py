@@ -65,6 +65,12 @@ level seeds from ``[0, 2**31 - 1)``; ``num_levels=n`` uses ``start_level .. star
 ``reset(options={"level_seeds": seeds})`` plays given levels, one per env (by writing each env's
 level-seed range into its state and forcing a reset), the batched form of Langosco's
 ``num_levels=1, start_level=seed`` protocol.
+
+Evaluation
+----------
+``evaluate_procgen(agent, n_levels, start_level, coin_placement)`` (end of this module) runs that
+protocol: one episode per level seed, a per-episode table, the good-levels filter and 95% bootstrap
+CIs, returned as the same ``Evaluation`` that CoinRun-grid's evaluation returns.
 """
 
 from __future__ import annotations
