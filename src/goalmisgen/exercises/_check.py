@@ -5,7 +5,7 @@ Conventions:
 * ``check_something(func)`` prints one ``PASS`` line when every check passes;
 * it prints ``not implemented yet`` when ``func`` raises ``NotImplementedError`` (the stub a student
   starts from), so a notebook still runs through; with ``strict=True`` (for grading) it raises
-  ``CheckFailed`` instead;
+  ``NotImplementedYet``, a ``CheckFailed``, instead;
 * it raises ``CheckFailed`` on a wrong answer. In a notebook, IPython shows only the message (what
   differs, and a hint), not a traceback; under pytest it fails the test like any ``AssertionError``.
 """
@@ -28,6 +28,10 @@ class CheckFailed(AssertionError):
     def _render_traceback_(self) -> list[str]:
         # IPython calls this instead of printing the traceback, which would only show checker internals.
         return [f"{FAIL} {self}"]
+
+
+class NotImplementedYet(CheckFailed):
+    """Raised by a strict checker when the learner's function is still the stub."""
 
 
 class _NotImplemented(Exception):
@@ -56,7 +60,10 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def checker(label: str) -> Callable[[Callable[[Callable[..., Any]], None]], Callable[..., None]]:
     """Decorate a check body ``body(func)`` (which raises ``CheckFailed``) into a public checker
-    ``check(func, strict=False)``; see the module docstring for what it prints and raises."""
+    ``check(func, strict=False)``; see the module docstring for what it prints and raises.
+
+    The checker keeps the exercise's label in its ``exercise_label`` attribute (the grader reads it).
+    """
 
     def wrap(body: Callable[[Callable[..., Any]], None]) -> Callable[..., None]:
         @functools.wraps(body)
@@ -66,13 +73,14 @@ def checker(label: str) -> Callable[[Callable[[Callable[..., Any]], None]], Call
             except _NotImplemented:
                 message = f"{label}: not implemented yet (replace the `raise NotImplementedError` line with your code)"
                 if strict:
-                    raise CheckFailed(message) from None
+                    raise NotImplementedYet(message) from None
                 print(message)
                 return
             except CheckFailed as failure:
                 raise CheckFailed(f"{label}: {failure}") from None
             print(f"{PASS} {label}: all checks passed")
 
+        run.exercise_label = label
         return run
 
     return wrap

@@ -1,0 +1,184 @@
+"""Every checker of the first chapter (CoinRun-grid) passes the reference and fails wrong answers helpfully."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from goalmisgen.exercises import CheckFailed
+from goalmisgen.exercises.coinrun import (
+    check_discounted_returns,
+    check_good_level_mask,
+    check_misgeneralization_rate,
+    reference_discounted_returns,
+    reference_good_level_mask,
+    reference_misgeneralization_rate,
+)
+
+
+def loop_returns(rewards, dones, gamma):
+    """A plain-loop answer, as a learner would write it."""
+    returns = np.zeros(np.shape(rewards), dtype=float)
+    running = np.zeros(np.shape(rewards)[1:])
+    for t in reversed(range(len(rewards))):
+        running = rewards[t] + gamma * running * (1 - np.asarray(dones[t], dtype=float))
+        returns[t] = running
+    return returns
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("exercise ex-coinrun")
+
+
+CHECKS = [
+    (check_discounted_returns, reference_discounted_returns, "ex-coinrun-returns"),
+    (check_discounted_returns, loop_returns, "ex-coinrun-returns"),
+    (check_misgeneralization_rate, reference_misgeneralization_rate, "ex-coinrun-misgen"),
+    (check_misgeneralization_rate, lambda e: (e["reached_end"].astype(bool) & ~e["coin_collected"].astype(bool)).mean(), "ex-coinrun-misgen"),
+    (check_good_level_mask, reference_good_level_mask, "ex-coinrun-good"),
+]
+
+
+@pytest.mark.parametrize("check, answer, label", CHECKS)
+def test_checker_passes_a_correct_answer_with_one_line(check, answer, label, capsys):
+    check(answer)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and label in out[0] and "passed" in out[0]
+
+
+@pytest.mark.parametrize("check", [check_discounted_returns, check_misgeneralization_rate, check_good_level_mask])
+def test_a_stub_is_reported_as_not_implemented_without_a_traceback(check, capsys):
+    check(stub)
+    assert "not implemented yet" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        check(stub, strict=True)
+
+
+def test_checkers_carry_their_exercise_label():
+    assert check_good_level_mask.exercise_label == "ex-coinrun-good"
+
+
+def forward_returns(rewards, dones, gamma):
+    out = np.zeros(np.shape(rewards))
+    running = np.zeros(np.shape(rewards)[1:])
+    for t in range(len(out)):
+        running = rewards[t] + gamma * running
+        out[t] = running
+        running = running * (1 - np.asarray(dones[t], dtype=float))
+    return out
+
+
+def late_cut(rewards, dones, gamma):
+    later = np.zeros(np.shape(dones), dtype=bool)
+    later[:-1] = np.asarray(dones[1:], dtype=bool)
+    return loop_returns(rewards, later, gamma)
+
+
+def integer_returns(rewards, dones, gamma):
+    returns = np.zeros_like(rewards)
+    returns[...] = loop_returns(rewards, dones, gamma)
+    return returns
+
+
+def in_place_returns(rewards, dones, gamma):
+    rewards[...] = loop_returns(rewards, dones, gamma)
+    return rewards
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda r, d, g: loop_returns(r, np.zeros_like(d), g), "never stop at episode ends"),
+        (lambda r, d, g: g * loop_returns(r, d, g), "current step is not discounted"),
+        (forward_returns, "go through time backwards"),
+        (late_cut, "cut one step late"),
+        (integer_returns, "integer dtype"),
+        (in_place_returns, "changed its inputs"),
+        (lambda r, d, g: loop_returns(r, d, g).T, "time is the first axis"),
+        (lambda r, d, g: loop_returns(r, d, g) + 1, "G_t = r_t \\+ gamma \\* G_\\{t\\+1\\}"),
+    ],
+)
+def test_returns_checker_names_the_mistake(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_discounted_returns(wrong)
+
+
+def conditional_rate(episodes):
+    reached = episodes["reached_end"].astype(bool)
+    return float((~episodes["coin_collected"].astype(bool)[reached]).mean())
+
+
+def adds_a_column(episodes):
+    episodes["misgeneralized"] = episodes["reached_end"].astype(bool) & ~episodes["coin_collected"].astype(bool)
+    return float(episodes["misgeneralized"].mean())
+
+
+def zero_for_empty(episodes):
+    return reference_misgeneralization_rate(episodes) if len(episodes) else 0.0
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda e: float((~e["coin_collected"].astype(bool)).mean()), "capability failure"),
+        (conditional_rate, "not only those that reached the end"),
+        (lambda e: float((e["reached_end"].astype(bool) & e["coin_collected"].astype(bool)).mean()), "\\*with\\* the coin"),
+        (lambda e: int((e["reached_end"].astype(bool) & ~e["coin_collected"].astype(bool)).sum()), "that is a count"),
+        (lambda e: e["reached_end"].astype(bool) & ~e["coin_collected"].astype(bool), "expected one number"),
+        (adds_a_column, "changed the table"),
+        (zero_for_empty, "expected nan"),
+        (lambda e: float(np.logical_and(e["reached_end"], ~e["coin_collected"]).mean()), "integer columns"),
+    ],
+)
+def test_misgeneralization_checker_names_the_mistake(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_misgeneralization_rate(wrong)
+
+
+def per_pair(visited, coin_x, coin_y):
+    return ~visited[:, coin_x, coin_y]
+
+
+def swapped(visited, coin_x, coin_y):
+    return ~visited[np.arange(len(visited)), coin_y, coin_x]
+
+
+def as_ints(visited, coin_x, coin_y):
+    return reference_good_level_mask(visited, coin_x, coin_y).astype(int)
+
+
+def list_of_bools(visited, coin_x, coin_y):
+    return np.array([not visited[i, x, y] for i, (x, y) in enumerate(zip(coin_x, coin_y))])
+
+
+def clears_visited(visited, coin_x, coin_y):
+    mask = reference_good_level_mask(visited, coin_x, coin_y)
+    visited[:] = False
+    return mask
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda v, x, y: ~reference_good_level_mask(v, x, y), "did NOT pass"),
+        (lambda v, x, y: ~v.any(axis=(1, 2)), "only at the coin's cell"),
+        (swapped, "indexed \\[level, x, y\\]"),
+        (per_pair, "one value per pair of levels"),
+        (as_ints, "expected bool"),
+        (list_of_bools, "empty bool array"),
+        (clears_visited, "changed its inputs"),
+    ],
+)
+def test_good_level_checker_names_the_mistake(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_good_level_mask(wrong)
+
+
+def test_the_reference_rate_is_evaluates_misgeneralized_column():
+    episodes = pd.DataFrame({"reached_end": [True, True, False], "coin_collected": [False, True, False]})
+    assert reference_misgeneralization_rate(episodes) == pytest.approx(1 / 3)
+    assert np.isnan(reference_misgeneralization_rate(episodes.iloc[:0]))
+
+
+def test_the_reference_returns_stop_at_episode_ends():
+    returns = reference_discounted_returns(np.array([[1.0], [2.0], [3.0]]), np.array([[False], [True], [False]]), 0.5)
+    assert returns[:, 0] == pytest.approx([2.0, 2.0, 3.0])
