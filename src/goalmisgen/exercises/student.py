@@ -1,0 +1,289 @@
+"""The student edition: the same notebooks with the solutions taken out.
+
+``make_student_edition`` (``python -m goalmisgen.exercises student``) writes, for each notebook,
+
+* every solution region of a code cell (``### BEGIN SOLUTION`` .. ``### END SOLUTION``) replaced by
+  one line at the same indentation, ``raise NotImplementedError("exercise <label>")``, where the
+  label is the ``:label:`` of the nearest exercise directive above it;
+* every ```` ```{solution} ```` block removed, and every gated region from ```` ```{solution-start} ````
+  to ```` ```{solution-end} ```` removed with the cells between them;
+* outputs and execution counts cleared; everything else kept as it is.
+
+Next to the notebooks it writes a ``_toc.yml`` and a ``_config.yml`` so that
+``jupyter-book build DIR`` makes a web edition (notebook execution off, sphinx-exercise's
+``hide_solutions`` on), and copies the book's root page and bibliography.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbformat import NotebookNode
+
+from goalmisgen.exercises._source import directives, solutions
+
+STUDENT_HEADER = (
+    "# The student edition, made by `python -m goalmisgen.exercises student`; regenerate it rather than edit it.\n"
+)
+
+
+def stub_line(indent: str, label: str) -> str:
+    """The line that replaces a solution region."""
+    return f'{indent}raise NotImplementedError("exercise {label}")'
+
+
+def strip_solution_text(text: str, in_gated: bool = False, where: str = "the text") -> tuple[str, bool]:
+    """Remove ``{solution}`` blocks and gated ``{solution-start}`` .. ``{solution-end}`` regions.
+
+    Args:
+        text: markdown source.
+        in_gated: True when a gated solution opened in an earlier cell is still open.
+        where: names the text in error messages.
+
+    Returns:
+        The text without solutions, and whether a gated solution is still open at its end.
+
+    Raises:
+        ValueError: for a ``{solution-end}`` with no open ``{solution-start}``, or a
+            ``{solution-start}`` inside an open one.
+    """
+    lines = text.split("\n")
+    keep = [True] * len(lines)
+    drop_from = 0 if in_gated else None
+    for directive in directives(text):
+        if not keep[directive.start]:
+            continue  # nested in a solution block already removed
+        if directive.name == "solution-start":
+            if drop_from is not None:
+                raise ValueError(f"{where}: a second {{solution-start}} (line {directive.start + 1}) before {{solution-end}}")
+            drop_from = directive.start
+        elif directive.name == "solution-end":
+            if drop_from is None:
+                raise ValueError(f"{where}: {{solution-end}} (line {directive.start + 1}) without {{solution-start}} before it")
+            keep[drop_from : directive.end + 1] = [False] * (directive.end + 1 - drop_from)
+            drop_from = None
+        elif directive.name == "solution" and drop_from is None:
+            keep[directive.start : directive.end + 1] = [False] * (directive.end + 1 - directive.start)
+    if drop_from is not None:
+        keep[drop_from:] = [False] * (len(lines) - drop_from)
+    kept = "\n".join(line for line, k in zip(lines, keep) if k)
+    return _squeeze_blank_lines(kept), drop_from is not None
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    out: list[str] = []
+    for line in text.strip("\n").split("\n"):
+        if line.strip() or (out and out[-1].strip()):
+            out.append(line)
+    return "\n".join(out).rstrip()
+
+
+def student_notebook(nb: NotebookNode, where: str = "the notebook") -> NotebookNode:
+    """A student copy of ``nb`` (which is left unchanged); see the module docstring.
+
+    Raises:
+        ValueError: naming ``where`` and the cell, for malformed solution markers or directives.
+    """
+    nb = copy.deepcopy(nb)
+    stubs: dict[int, list] = {}
+    for region in solutions(nb, where):
+        stubs.setdefault(region.cell, []).append(region)
+    cells = []
+    in_gated = False
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            text, still_open = strip_solution_text(cell.source, in_gated, f"{where}, cell {index}")
+            in_gated = still_open
+            if text.strip():
+                cell.source = text
+                cells.append(cell)
+            continue
+        if in_gated:
+            continue
+        if cell.cell_type == "code":
+            lines = cell.source.split("\n")
+            for region in reversed(stubs.get(index, [])):
+                lines[region.begin : region.end + 1] = [stub_line(region.indent, region.label)]
+            cell.source = "\n".join(lines)
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+        cells.append(cell)
+    if in_gated:
+        raise ValueError(f"{where}: a {{solution-start}} is never closed by a {{solution-end}}")
+    nb.cells = cells
+    return nb
+
+
+def find_book(start: str | Path | None = None) -> Path | None:
+    """The nearest folder, from ``start`` (default: the current folder) upwards, that holds a ``_toc.yml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file():
+            return folder
+    return None
+
+
+def toc_files(book: Path) -> list[str]:
+    """The documents of the book's ``_toc.yml`` (root first), as written there (no suffix)."""
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str) and node[key] not in found:
+                    found.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return found
+
+
+def _document(book: Path, name: str) -> Path | None:
+    for suffix in ("", ".ipynb", ".md"):
+        path = book / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def make_student_edition(
+    notebooks: Sequence[str | Path] | None = None,
+    out: str | Path = "student",
+    book: str | Path | None = None,
+) -> list[Path]:
+    """Write the student edition of ``notebooks`` into ``out`` and return the notebooks written.
+
+    Args:
+        notebooks: ``.ipynb`` paths; default: every notebook in the book's ``_toc.yml``.
+        out: the output folder (created; files in it with the same names are replaced).
+        book: the folder of ``_toc.yml`` and ``_config.yml``; default: found from the current
+            folder upwards. Notebooks inside it keep their path relative to it.
+
+    Raises:
+        ValueError: for a notebook that does not exist or is not a ``.ipynb`` file, no book to
+            take the notebook list from, or an output that would overwrite a source.
+    """
+    book_dir = Path(book).resolve() if book is not None else find_book()
+    if book is not None and not (book_dir / "_toc.yml").is_file():
+        raise ValueError(f"book={str(book)!r} has no _toc.yml; pass the folder that holds the book's _toc.yml")
+    out_dir = Path(out).resolve()
+    if notebooks is None:
+        if book_dir is None:
+            raise ValueError("no notebooks given and no _toc.yml found in the current folder or its parents")
+        documents = [_document(book_dir, name) for name in toc_files(book_dir)]
+        sources = [path for path in documents if path is not None]
+    else:
+        sources = []
+        for notebook in notebooks:
+            path = Path(notebook).resolve()
+            if path.suffix != ".ipynb":
+                raise ValueError(f"{str(notebook)!r} is not a notebook (.ipynb)")
+            if not path.is_file():
+                raise ValueError(f"notebook {str(notebook)!r} does not exist")
+            sources.append(path)
+        if book_dir is not None:
+            root = _document(book_dir, toc_files(book_dir)[0])
+            if root is not None and root not in sources and root.suffix == ".md":
+                sources.insert(0, root)
+    targets = {source: out_dir / _relative(source, book_dir) for source in sources}
+    clashes = [str(source) for source, target in targets.items() if target == source]
+    if clashes:
+        raise ValueError(f"out={str(out)!r} would overwrite the sources {clashes}; choose another output folder")
+
+    written = []
+    for source, target in targets.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix == ".ipynb":
+            nb = nbformat.read(source, as_version=4)
+            nbformat.write(student_notebook(nb, where=str(source)), target)
+            written.append(target)
+        else:
+            text, still_open = strip_solution_text(source.read_text(), where=str(source))
+            if still_open:
+                raise ValueError(f"{source}: a {{solution-start}} is never closed by a {{solution-end}}")
+            target.write_text(text + "\n")
+    config = _student_config(book_dir, out_dir)
+    (out_dir / "_config.yml").write_text(STUDENT_HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    toc = _student_toc(book_dir, [targets[s].relative_to(out_dir).with_suffix("").as_posix() for s in sources])
+    (out_dir / "_toc.yml").write_text(STUDENT_HEADER + yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
+    return written
+
+
+def _relative(path: Path, book: Path | None) -> Path:
+    if book is not None and path.is_relative_to(book):
+        return path.relative_to(book)
+    return Path(path.name)
+
+
+def _student_config(book: Path | None, out: Path) -> dict:
+    """The book's ``_config.yml`` made for the student edition (see the module docstring)."""
+    config = yaml.safe_load((book / "_config.yml").read_text()) if book and (book / "_config.yml").is_file() else {}
+    config = config or {}
+    config["title"] = f"{config.get('title', 'Exercises')} (student edition)"
+    config["only_build_toc_files"] = True
+    config["exclude_patterns"] = ["_build", "**/.ipynb_checkpoints"]
+    config["execute"] = {**(config.get("execute") or {}), "execute_notebooks": "off"}
+    for key in ("repository", "launch_buttons"):
+        config.pop(key, None)  # they point at the instructor's repository, solutions included
+    config["html"] = {**(config.get("html") or {}), "use_repository_button": False, "use_issues_button": False}
+    bibfiles = []
+    for name in config.get("bibtex_bibfiles") or []:
+        if book and (book / name).is_file():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(book / name, out / name)
+            bibfiles.append(name)
+    if bibfiles:
+        config["bibtex_bibfiles"] = bibfiles
+    else:
+        config.pop("bibtex_bibfiles", None)
+    sphinx = config.setdefault("sphinx", {}) or {}
+    config["sphinx"] = sphinx
+    extensions = sphinx.setdefault("extra_extensions", []) or []
+    if "sphinx_exercise" not in extensions:
+        extensions.append("sphinx_exercise")
+    sphinx["extra_extensions"] = extensions
+    sphinx["config"] = {**(sphinx.get("config") or {}), "hide_solutions": True}
+    return config
+
+
+def _student_toc(book: Path | None, documents: list[str]) -> dict:
+    """The book's ``_toc.yml`` restricted to ``documents``; documents it does not list go last."""
+    if book is None:
+        return {"format": "jb-book", "root": documents[0], "chapters": [{"file": d} for d in documents[1:]]}
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    root = toc.get("root") if toc.get("root") in documents else documents[0]
+    wanted = set(documents) - {root}
+    listed = set(toc_files(book))
+
+    def keep(node: object) -> object:
+        if isinstance(node, list):
+            kept = [keep(item) for item in node]
+            return [item for item in kept if item is not None]
+        if isinstance(node, dict):
+            if "file" in node and node["file"] not in wanted:
+                return None
+            kept = {key: keep(value) if key in ("parts", "chapters", "sections") else value for key, value in node.items()}
+            if "file" not in kept and any(kept.get(key) == [] for key in ("chapters", "sections")):
+                return None
+            return {key: value for key, value in kept.items() if value != []}
+        return node
+
+    filtered = {**keep(toc), "root": root}
+    extra = [{"file": d} for d in documents if d not in listed and d != root]
+    if extra:
+        if "parts" in filtered:
+            filtered["parts"].append({"caption": "More notebooks", "chapters": extra})
+        else:
+            filtered.setdefault("chapters", []).extend(extra)
+    return filtered
