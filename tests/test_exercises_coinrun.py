@@ -182,3 +182,32 @@ def test_the_reference_rate_is_evaluates_misgeneralized_column():
 def test_the_reference_returns_stop_at_episode_ends():
     returns = reference_discounted_returns(np.array([[1.0], [2.0], [3.0]]), np.array([[False], [True], [False]]), 0.5)
     assert returns[:, 0] == pytest.approx([2.0, 2.0, 3.0])
+
+
+def concept_check():
+    from goalmisgen.exercises.quiz import Choice, Question, quiz
+
+    return quiz(Question("Which goal did the agent learn?", [
+        Choice("Go to the `right` end", correct=True, feedback="Yes."),
+        Choice("Collect the <coin>", feedback="It walks past the moved coin."),
+    ]))
+
+
+def test_the_concept_check_renders_interactive_with_a_static_fallback():
+    bundle = concept_check()._repr_mimebundle_()
+    page = bundle["text/html"]
+    assert "<script>" in page and '"type": "multiple_choice"' in page  # jupyterquiz's quiz
+    assert "gm-quiz-static" in page and "<details><summary>Answers</summary>" in page  # shown without JavaScript
+    assert "<code>right</code>" in page and "&lt;coin&gt;" in page and "<coin>" not in page
+    assert bundle["text/plain"].splitlines() == [
+        "1. Which goal did the agent learn?", "   (a) Go to the `right` end", "   (b) Collect the <coin>", "   Answer: (a)",
+    ]
+
+
+def test_a_question_without_a_correct_choice_is_refused():
+    from goalmisgen.exercises.quiz import Choice, Question
+
+    with pytest.raises(ValueError, match="no correct choice"):
+        Question("Why?", [Choice("a"), Choice("b")])
+    with pytest.raises(ValueError, match="has 1 choices"):
+        Question("Why?", [Choice("a", correct=True)])
