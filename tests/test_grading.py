@@ -1,6 +1,7 @@
 """Autograding a folder of submissions built from a tiny fixture notebook: correct, partial, wrong,
 broken (the kernel dies), endless, a syntax error, a faker that prints pass lines, a notebook that
-deletes the files of its folder, and one without its checker cells."""
+deletes the files of its folder, one without its checker cells, and one that renamed a function
+together with its checker call."""
 
 import copy
 import os
@@ -60,6 +61,10 @@ def submissions(folder: Path) -> None:
     deleter = copy.deepcopy(source)
     deleter.cells.insert(1, new_code_cell("import os\nfor name in os.listdir('.'):\n    os.remove(name)"))
     write("a_deleter", deleter)
+    renamed = copy.deepcopy(source)
+    for cell in renamed.cells:
+        cell.source = cell.source.replace("def swap_assignment(", "def my_swap(").replace("(swap_assignment)", "(my_swap)")
+    write("renamed", renamed)
     silent = copy.deepcopy(source)
     silent.cells = [c for c in silent.cells if "check_" not in c.source]
     write("no_checker_cells", silent)
@@ -102,6 +107,7 @@ def test_one_row_per_student_and_exercise(graded):
         ("faker", "not-implemented", "not-implemented"),
         ("a_deleter", "pass", "pass"),
         ("no_checker_cells", "pass", "pass"),
+        ("renamed", "pass", "pass"),
     ],
 )
 def test_each_submission_gets_the_status_it_earned(graded, student, swap, drift):

@@ -16,8 +16,9 @@ Statuses: ``pass`` (score 1); ``fail`` (a wrong answer, or the function is missi
 time before the exercise could be graded); ``crash`` (the kernel died, e.g. ``os._exit``, or the
 notebook could not be read or graded).
 
-The exercises are the checker calls (``check_x(x)``) found in a reference notebook, or else in any
-submission, so a student who deleted a checker cell is still graded on that exercise.
+The exercises are the checkers called (``check_x(x)``) in a reference notebook, or else in any
+submission, so a student who deleted a checker cell is still graded on that exercise. Each
+checker is applied to the function named in the student's own call, if there is one.
 
 This is not a sandbox: the notebooks run with the grader's permissions. Grade untrusted work in a
 container or a throwaway account.
@@ -35,7 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -75,20 +76,30 @@ def known_checkers() -> dict[str, tuple[str, str]]:
     return found
 
 
+def _calls(path: Path, known: dict[str, tuple[str, str]]) -> list[Check]:
+    """The known checker calls of one notebook (none if it cannot be read)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # an unreadable submission is reported when it is graded
+        return []
+    return [Check(known[c.checker][1], known[c.checker][0], c.checker, c.function) for c in _source.checker_calls(nb) if c.checker in known]
+
+
 def checks_in(notebooks: list[Path]) -> list[Check]:
-    """The exercises graded: each known checker call of the notebooks, once, in order of appearance."""
+    """The exercises graded: each checker called in the notebooks, once, in order of appearance."""
     known = known_checkers()
-    checks: dict[tuple[str, str], Check] = {}
+    checks: dict[str, Check] = {}
     for path in notebooks:
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # an unreadable submission is reported when it is graded
-            continue
-        for call in _source.checker_calls(nb):
-            if call.checker in known and (call.checker, call.function) not in checks:
-                module, label = known[call.checker]
-                checks[call.checker, call.function] = Check(label, module, call.checker, call.function)
+        for check in _calls(path, known):
+            checks.setdefault(check.checker, check)
     return list(checks.values())
+
+
+def own_checks(notebook: Path, checks: list[Check]) -> list[Check]:
+    """``checks`` with each function name taken from the notebook's own checker call, if it has one
+    (a learner may have renamed the function and the call together)."""
+    own = {check.checker: check.function for check in _calls(notebook, known_checkers())}
+    return [replace(check, function=own.get(check.checker, check.function)) for check in checks]
 
 
 def _run_worker(notebook: Path, folder: Path, checks: list[Check], timeout: float, check_timeout: float) -> dict | None:
@@ -172,6 +183,7 @@ def grade_notebook(notebook: str | Path, checks: list[Check], timeout: float = D
                    check_timeout: float = DEFAULT_CHECK_TIMEOUT) -> pd.DataFrame:
     """Grade one notebook (executed in a temporary copy of its folder); one row per check."""
     path = Path(notebook).resolve()
+    checks = own_checks(path, checks)
     result = _run_worker(path, path.parent, checks, timeout, check_timeout)
     return pd.DataFrame(_rows(path.stem, checks, result, timeout), columns=COLUMNS)
 
