@@ -241,3 +241,24 @@ def test_the_web_edition_builds_without_solutions(tmp_path):
     page = (tmp_path / "_build" / "html" / FIXTURE.relative_to(ROOT).with_suffix(".html")).read_text()
     assert "The swapping schedule" in page and "NotImplementedError" in page
     assert "tiny-solution" not in page
+
+
+def test_text_without_solutions_is_returned_as_it_was():
+    from goalmisgen.exercises.student import strip_solution_text
+
+    text = "\n\nTwo blank lines above,\n\n\n three below, and trailing space.  \n"
+    assert strip_solution_text(text) == (text, False)
+
+
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        (["```{solution-end}\n```"], "without {solution-start}"),
+        (["```{solution-start} ex-t\n```", "```{solution-start} ex-t\n```"], "a second {solution-start}"),
+        (["```{solution-start} ex-t\n```", "text"], "never closed"),
+    ],
+)
+def test_unbalanced_gated_solutions_are_refused(cells, message):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(c) for c in cells])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        student_notebook(nb, where="gated.ipynb")

@@ -71,11 +71,14 @@ def strip_solution_text(text: str, in_gated: bool = False, where: str = "the tex
             keep[directive.start : directive.end + 1] = [False] * (directive.end + 1 - directive.start)
     if drop_from is not None:
         keep[drop_from:] = [False] * (len(lines) - drop_from)
+    if all(keep):
+        return text, False
     kept = "\n".join(line for line, k in zip(lines, keep) if k)
     return _squeeze_blank_lines(kept), drop_from is not None
 
 
 def _squeeze_blank_lines(text: str) -> str:
+    """Collapse the runs of blank lines a removal leaves behind."""
     out: list[str] = []
     for line in text.strip("\n").split("\n"):
         if line.strip() or (out and out[-1].strip()):
