@@ -1,10 +1,14 @@
-"""Exercise checkers, one module per chapter (``ads``: auto-induced distributional shift).
+"""Exercises: checkers, one module per chapter (``coinrun``: the first look at CoinRun-grid;
+``ads``: auto-induced distributional shift), and the instructors' tools: the student edition
+(``student``), autograding (``grade``) and concept-check quizzes (``quiz``). The command line is
+``python -m goalmisgen.exercises {student,grade}``; the form of an exercise is written down in
+``book/contributing_exercises.md``.
 
 Each checker takes the learner's function, compares it with the package's reference on several
 inputs, prints one line on success and raises ``CheckFailed`` (with what differs and a hint) on
 failure. A function that still raises ``NotImplementedError`` is reported as not implemented yet.
 """
 
-from goalmisgen.exercises._check import CheckFailed
+from goalmisgen.exercises._check import CheckFailed, NotImplementedYet
 
-__all__ = ["CheckFailed"]
+__all__ = ["CheckFailed", "NotImplementedYet"]
