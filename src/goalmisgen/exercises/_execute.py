@@ -1,9 +1,10 @@
 """The grader's worker process: execute one submitted notebook within a time budget, then grade it.
 
 Run as ``python -m goalmisgen.exercises._execute REQUEST.json RESULT.json`` by ``grade.py``, in a
-process group of its own so that the grader can kill it, kernel included. The request names the
-notebook, its working folder, the time limits, the checks and a nonce; the result (JSON) says how
-far execution got, the errors raised by cells, and the grading cell's verdicts.
+process group of its own so that the grader can kill it. The request names the notebook, its
+working folder, the time limits, the checks, a nonce and the file where the kernel's process id
+goes (the kernel runs in a session of its own, which the grader kills too); the result (JSON) says
+how far execution got, the errors raised by cells, and the grading cell's verdicts.
 
 Cells run in order with errors allowed (a broken cell does not stop the others). When the budget
 runs out nbclient interrupts the kernel (``KeyboardInterrupt``) and the remaining cells are
@@ -71,6 +72,9 @@ def execute_and_grade(request: dict) -> dict:
     index = None
     try:
         with client.setup_kernel():
+            pid = getattr(client.km.provisioner, "pid", None)
+            if pid:  # the kernel runs in a session of its own: the grader kills it by this id
+                Path(request["kernel_pid_file"]).write_text(str(pid))
             deadline = time.monotonic() + request["timeout"]
             for index, cell in enumerate(list(nb.cells)):
                 if cell.cell_type != "code":

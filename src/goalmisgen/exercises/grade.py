@@ -116,6 +116,7 @@ def _run_worker(notebook: Path, folder: Path, checks: list[Check], timeout: floa
             "check_timeout": check_timeout,
             "checks": [asdict(check) for check in checks],
             "nonce": f"GRADE-{secrets.token_hex(16)}:",
+            "kernel_pid_file": str(Path(control) / "kernel.pid"),
         }
         request_path, result_path = Path(control) / "request.json", Path(control) / "result.json"
         request_path.write_text(json.dumps(request))
@@ -130,19 +131,22 @@ def _run_worker(notebook: Path, folder: Path, checks: list[Check], timeout: floa
             except subprocess.TimeoutExpired:
                 pass
             finally:
-                _kill_group(worker)
+                _kill_group(worker.pid)
+                worker.wait()
+                kernel_pid = Path(request["kernel_pid_file"])
+                if kernel_pid.is_file():
+                    _kill_group(int(kernel_pid.read_text()))
         if not result_path.is_file():
             return None
         return json.loads(result_path.read_text())
 
 
-def _kill_group(worker: subprocess.Popen) -> None:
-    """Kill the worker's process group (the worker, its kernel, anything the notebook started)."""
+def _kill_group(leader: int) -> None:
+    """Kill the process group led by ``leader`` (the worker, or the kernel and what it started)."""
     try:
-        os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
+        os.killpg(leader, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass
-    worker.wait()
 
 
 def _rows(student: str, checks: list[Check], result: dict | None, timeout: float) -> list[dict]:
