@@ -14,6 +14,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# procgen (the real CoinRun): its packages ask for NumPy < 2 but work with 2, hence --no-deps
+	$(BIN)/python -m pip install --quiet --no-deps procgen-mirror==0.10.7 gym3==0.3.3 gym==0.26.2
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 

@@ -231,7 +231,7 @@ def test_make_vec_env_builds_procgen_coinrun():
 @needs_procgen
 def test_evaluate_procgen_returns_the_cli_json_shape():
     pytest.importorskip("pandas")
-    from goalmisgen.envs.procgen_coinrun import evaluate_procgen
+    from goalmisgen.analysis.evaluate_procgen import evaluate_procgen
 
     class RunRight:
         env_options = {"distribution_mode": "easy", "coin_placement": "end"}

@@ -27,22 +27,29 @@ FORMAT = "goalmisgen-agent-v1"
 
 def save_agent(result: TrainResult, path: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
     """Write a trained policy with its config and metrics to ``path``; returns the path."""
+    return save_policy(result.policy, result.config, result.metrics, path, extra)
+
+
+def save_policy(policy: torch.nn.Module, config: PPOConfig, metrics: dict[str, float], path: str | os.PathLike,
+                extra: dict[str, Any] | None = None) -> Path:
+    """Write a policy network (e.g. mid-training) with its config and metrics; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    policy = result.policy
     payload = {
         "format": FORMAT,
-        "env": result.config.env,
-        "env_options": dict(result.config.env_options),
+        "env": config.env,
+        "env_options": dict(config.env_options),
         "obs_shape": list(policy.obs_shape),
         "num_actions": int(policy.num_actions),
-        "config": result.config.to_dict(),
-        "metrics": {k: float(v) for k, v in result.metrics.items()},
+        "config": config.to_dict(),
+        "metrics": {k: float(v) for k, v in metrics.items()},
         "package_version": goalmisgen.__version__,
         "extra": extra or {},
         "state_dict": {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()},
     }
-    torch.save(payload, path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
     return path
 
 
@@ -57,8 +64,10 @@ class Agent:
         metrics: training metrics stored in the checkpoint.
     """
 
-    def __init__(self, policy: torch.nn.Module, env: str, env_options: dict, config: PPOConfig, metrics: dict, path: str | None = None):
-        self.policy = policy.eval()
+    def __init__(self, policy: torch.nn.Module, env: str, env_options: dict, config: PPOConfig, metrics: dict,
+                 path: str | None = None, device: str = "cpu"):
+        self.device = torch.device(device)
+        self.policy = policy.to(self.device).eval()
         self.env, self.env_options = env, env_options
         self.obs_shape = tuple(policy.obs_shape)
         self.config, self.metrics, self.path = config, metrics, path
@@ -87,7 +96,8 @@ class Agent:
                 f"(batch,) + {self.obs_shape} (trained on {self.env} with {self.env_options})"
             )
         with torch.inference_mode():
-            logits, _ = self.policy(torch.from_numpy(obs))
+            logits, _ = self.policy(torch.from_numpy(obs).to(self.device))
+            logits = logits.float().cpu()
             if deterministic:
                 return logits.argmax(dim=1).numpy()
             return sample_actions(logits, self._gen).numpy()
@@ -95,15 +105,16 @@ class Agent:
     def action_probs(self, obs: np.ndarray) -> np.ndarray:
         """(B, num_actions) action probabilities for a batch of observations."""
         with torch.inference_mode():
-            logits, _ = self.policy(torch.from_numpy(np.asarray(obs)))
-            return torch.softmax(logits, dim=1).numpy()
+            logits, _ = self.policy(torch.from_numpy(np.asarray(obs)).to(self.device))
+            return torch.softmax(logits.float().cpu(), dim=1).numpy()
 
     def __repr__(self) -> str:
         return f"Agent(env={self.env!r}, env_options={self.env_options}, seed={self.config.seed}, path={self.path!r})"
 
 
-def load_agent(path: str | os.PathLike) -> Agent:
-    """Load a checkpoint written by ``save_agent`` (``torch.load(weights_only=True)`` only).
+def load_agent(path: str | os.PathLike, device: str = "cpu") -> Agent:
+    """Load a checkpoint written by ``save_agent`` (``torch.load(weights_only=True)`` only);
+    ``device="cuda"`` runs the network on the GPU.
 
     Raises:
         FileNotFoundError: no such file.
@@ -122,7 +133,7 @@ def load_agent(path: str | os.PathLike) -> Agent:
     config = PPOConfig(**{k: v for k, v in payload["config"].items() if k in known})
     policy = make_network(config.network, tuple(payload["obs_shape"]), payload["num_actions"], config.hidden)
     policy.load_state_dict(payload["state_dict"])
-    return Agent(policy, payload["env"], payload["env_options"], config, payload["metrics"], str(path))
+    return Agent(policy, payload["env"], payload["env_options"], config, payload["metrics"], str(path), device=device)
 
 
 def agent_from_result(result: TrainResult) -> Agent:

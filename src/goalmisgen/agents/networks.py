@@ -1,9 +1,15 @@
 """Policy networks: observation -> (action logits, state value).
 
-Two sizes of the same idea, both with one shared body and two heads:
+Three sizes of the same idea, each with one shared body and two heads (policy logits, value):
 
 * ``MLPPolicy``: flattens the one-hot grid view; fast on a CPU, the default for CoinRun-grid.
 * ``CNNPolicy``: a small conv net over the (channels, rows, columns) view.
+* ``ImpalaPolicy``: the IMPALA CNN (Espeholt et al. 2018) that procgen's baselines use, for the
+  real CoinRun's pixel frames.
+
+The value head starts near zero: with an optimistic start, an episode cut short by death looks
+like a loss of value before any reward has been seen, and the agent first learns to avoid dying
+rather than to look for the coin.
 """
 
 from __future__ import annotations
@@ -115,7 +121,7 @@ class ImpalaPolicy(nn.Module):
             nn.ReLU(),
         )
         self.pi = _init(nn.Linear(hidden, num_actions), gain=0.01)
-        self.v = _init(nn.Linear(hidden, 1), gain=1.0)
+        self.v = _init(nn.Linear(hidden, 1), gain=0.01)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(obs.float() * (1.0 / 255.0))
@@ -127,7 +133,7 @@ NETWORKS["impala"] = ImpalaPolicy
 
 
 def make_network(name: str, obs_shape: tuple[int, ...], num_actions: int, hidden: int) -> nn.Module:
-    """Build a policy network by name ("mlp" or "cnn")."""
+    """Build a policy network by name ("mlp", "cnn" or "impala")."""
     if name not in NETWORKS:
         raise ValueError(f"network={name!r} is not allowed; use one of {sorted(NETWORKS)}")
     return NETWORKS[name](obs_shape, num_actions, hidden)

@@ -59,7 +59,7 @@ class PPOConfig:
     max_grad_norm: float = 0.5
     """Global gradient-norm clip."""
     network: str = "mlp"
-    """Policy network: "mlp" or "cnn"."""
+    """Policy network: "mlp", "cnn" or "impala" (see networks.py)."""
     hidden: int = 128
     """Width of the hidden layers."""
     seed: int = 0
