@@ -156,14 +156,18 @@ def test_cli_writes_student_notebooks_and_a_web_book(tmp_path, capsys):
     assert "tiny_exercises" in (out / "_toc.yml").read_text()
     for bib in config.get("bibtex_bibfiles", []):
         assert (out / bib).is_file()
+    assert main(["student", str(FIXTURE), "--out", str(out), "--book", str(ROOT), "--execute"]) == 0
+    assert yaml.safe_load((out / "_config.yml").read_text())["execute"]["execute_notebooks"] == "cache"
 
 
 def test_default_is_every_notebook_of_the_toc(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     written = make_student_edition(out=tmp_path / "student")
     assert sorted(p.relative_to(tmp_path / "student") for p in written) == sorted(p.relative_to(ROOT) for p in BOOK_NOTEBOOKS)
-    toc = yaml.safe_load((tmp_path / "student" / "_toc.yml").read_text())
-    assert toc == yaml.safe_load((ROOT / "_toc.yml").read_text())
+    book = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = toc_files(tmp_path / "student")
+    assert files[0] == book["root"]
+    assert sorted(files[1:]) == sorted(p.relative_to(ROOT).with_suffix("").as_posix() for p in BOOK_NOTEBOOKS)
 
 
 def bad_notebook(tmp_path, source):

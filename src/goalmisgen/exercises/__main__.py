@@ -2,7 +2,7 @@
 
 ::
 
-    python -m goalmisgen.exercises student [NOTEBOOKS ...] [--out student] [--book .]
+    python -m goalmisgen.exercises student [NOTEBOOKS ...] [--out student] [--book .] [--execute]
     python -m goalmisgen.exercises grade SUBMISSIONS_DIR --out grades.csv [--timeout 600]
 
 ``student`` writes the student edition (default: every notebook in ``_toc.yml``) and the files
@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("notebooks", nargs="*", help="notebooks (.ipynb); default: every notebook in _toc.yml")
     s.add_argument("--out", default="student", help="output folder (default: student)")
     s.add_argument("--book", default=None, help="folder with _toc.yml and _config.yml (default: found from here upwards)")
+    s.add_argument("--execute", action="store_true",
+                   help="let jupyter-book build run the student notebooks (figures and glued numbers in the web edition)")
 
     g = sub.add_parser("grade", help="execute and grade a folder of submitted notebooks")
     g.add_argument("submissions", help="folder with one .ipynb per student (student = file name without .ipynb)")
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "student":
-            written = make_student_edition(args.notebooks or None, out=args.out, book=args.book)
+            written = make_student_edition(args.notebooks or None, out=args.out, book=args.book, execute=args.execute)
             for path in written:
                 print(f"wrote {path}")
             print(f"student edition: {len(written)} notebooks in {args.out}; web edition: jupyter-book build {args.out}")

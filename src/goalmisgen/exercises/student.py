@@ -10,8 +10,8 @@
 * outputs and execution counts cleared; everything else kept as it is.
 
 Next to the notebooks it writes a ``_toc.yml`` and a ``_config.yml`` so that
-``jupyter-book build DIR`` makes a web edition (notebook execution off, sphinx-exercise's
-``hide_solutions`` on), and copies the book's root page and bibliography.
+``jupyter-book build DIR`` makes a web edition (sphinx-exercise's ``hide_solutions`` on; notebook
+execution off unless asked for, so figures and glued numbers are missing unless it is on), and copies the book's root page (solution text removed) and bibliography.
 """
 
 from __future__ import annotations
@@ -164,14 +164,20 @@ def make_student_edition(
     notebooks: Sequence[str | Path] | None = None,
     out: str | Path = "student",
     book: str | Path | None = None,
+    execute: bool = False,
 ) -> list[Path]:
     """Write the student edition of ``notebooks`` into ``out`` and return the notebooks written.
 
     Args:
-        notebooks: ``.ipynb`` paths; default: every notebook in the book's ``_toc.yml``.
+        notebooks: ``.ipynb`` paths; default: every notebook in the book's ``_toc.yml``. The
+            book's root page comes along (a web build needs it); other pages do not (the page for
+            contributors and instructors, for example, shows worked solutions).
         out: the output folder (created; files in it with the same names are replaced).
         book: the folder of ``_toc.yml`` and ``_config.yml``; default: found from the current
             folder upwards. Notebooks inside it keep their path relative to it.
+        execute: let ``jupyter-book build`` run the student notebooks (``execute_notebooks:
+            cache``), so that figures and the numbers glued into the prose appear; by default
+            execution is off and the web edition shows text and code only.
 
     Raises:
         ValueError: for a notebook that does not exist or is not a ``.ipynb`` file, no book to
@@ -184,8 +190,9 @@ def make_student_edition(
     if notebooks is None:
         if book_dir is None:
             raise ValueError("no notebooks given and no _toc.yml found in the current folder or its parents")
-        documents = [_document(book_dir, name) for name in toc_files(book_dir)]
-        sources = [path for path in documents if path is not None]
+        names = toc_files(book_dir)
+        documents = [_document(book_dir, name) for name in names]
+        sources = [path for i, path in enumerate(documents) if path is not None and (i == 0 or path.suffix == ".ipynb")]
     else:
         sources = []
         for notebook in notebooks:
@@ -216,7 +223,7 @@ def make_student_edition(
             if still_open:
                 raise ValueError(f"{source}: a {{solution-start}} is never closed by a {{solution-end}}")
             target.write_text(text + "\n")
-    config = _student_config(book_dir, out_dir)
+    config = _student_config(book_dir, out_dir, execute)
     (out_dir / "_config.yml").write_text(STUDENT_HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     toc = _student_toc(book_dir, [targets[s].relative_to(out_dir).with_suffix("").as_posix() for s in sources])
     (out_dir / "_toc.yml").write_text(STUDENT_HEADER + yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
@@ -229,14 +236,14 @@ def _relative(path: Path, book: Path | None) -> Path:
     return Path(path.name)
 
 
-def _student_config(book: Path | None, out: Path) -> dict:
+def _student_config(book: Path | None, out: Path, execute: bool = False) -> dict:
     """The book's ``_config.yml`` made for the student edition (see the module docstring)."""
     config = yaml.safe_load((book / "_config.yml").read_text()) if book and (book / "_config.yml").is_file() else {}
     config = config or {}
     config["title"] = f"{config.get('title', 'Exercises')} (student edition)"
     config["only_build_toc_files"] = True
     config["exclude_patterns"] = ["_build", "**/.ipynb_checkpoints"]
-    config["execute"] = {**(config.get("execute") or {}), "execute_notebooks": "off"}
+    config["execute"] = {**(config.get("execute") or {}), "execute_notebooks": "cache" if execute else "off"}
     for key in ("repository", "launch_buttons"):
         config.pop(key, None)  # they point at the instructor's repository, solutions included
     config["html"] = {**(config.get("html") or {}), "use_repository_button": False, "use_issues_button": False}
