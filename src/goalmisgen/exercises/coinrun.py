@@ -1,15 +1,11 @@
 """Checkers for the exercises of the first chapter (CoinRun-grid: the coin and the wall).
 
-=========================  ===========================================  =====================================
-exercise label             the learner writes                           reference
-=========================  ===========================================  =====================================
-``ex-coinrun-returns``     ``discounted_returns(rewards, dones, gamma)``  ``agents.ppo.compute_gae`` with zero
-                                                                        values and ``lam = 1``
-``ex-coinrun-misgen``      ``misgeneralization_rate(episodes)``         the ``misgeneralized`` column of
-                                                                        ``analysis.evaluate.evaluate``
-``ex-coinrun-good``        ``good_level_mask(visited, coin_x, coin_y)``  ``analysis.evaluate.good_levels``
-                                                                        for a single run
-=========================  ===========================================  =====================================
+* ``ex-coinrun-returns``: the learner writes ``discounted_returns(rewards, dones, gamma)``;
+  reference: ``agents.ppo.compute_gae`` with zero values and ``lam = 1``.
+* ``ex-coinrun-misgen``: ``misgeneralization_rate(episodes)``; reference: the mean of the
+  ``misgeneralized`` column that ``analysis.evaluate.evaluate`` adds.
+* ``ex-coinrun-good``: ``good_level_mask(visited, coin_x, coin_y)``; reference: the test inside
+  ``analysis.evaluate.good_levels``, for a single play of each level.
 """
 
 from __future__ import annotations
