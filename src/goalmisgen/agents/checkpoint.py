@@ -62,6 +62,7 @@ class Agent:
         obs_shape: (C, H, W) it expects.
         config: the PPOConfig it was trained with.
         metrics: training metrics stored in the checkpoint.
+        extra: anything else saved with it (e.g. ``extra["history"]``, the per-iteration log).
     """
 
     def __init__(self, policy: torch.nn.Module, env: str, env_options: dict, config: PPOConfig, metrics: dict,
@@ -72,6 +73,7 @@ class Agent:
         self.obs_shape = tuple(policy.obs_shape)
         self.config, self.metrics, self.path = config, metrics, path
         self._gen = torch.Generator().manual_seed(config.seed)
+        self.extra: dict[str, Any] = {}
 
     def seed(self, seed: int) -> None:
         """Seed the action sampling (for reproducible evaluations)."""
@@ -133,7 +135,9 @@ def load_agent(path: str | os.PathLike, device: str = "cpu") -> Agent:
     config = PPOConfig(**{k: v for k, v in payload["config"].items() if k in known})
     policy = make_network(config.network, tuple(payload["obs_shape"]), payload["num_actions"], config.hidden)
     policy.load_state_dict(payload["state_dict"])
-    return Agent(policy, payload["env"], payload["env_options"], config, payload["metrics"], str(path), device=device)
+    agent = Agent(policy, payload["env"], payload["env_options"], config, payload["metrics"], str(path), device=device)
+    agent.extra = payload.get("extra", {})
+    return agent
 
 
 def agent_from_result(result: TrainResult) -> Agent:

@@ -31,6 +31,38 @@ def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: in
     return frames, info
 
 
+def record_procgen_episode(agent, level_seed: int, coin_placement: str = "random", seed: int = 0,
+                           deterministic: bool = False, max_frames: int = 300, scale: int = 3):
+    """Play one episode of procgen CoinRun level ``level_seed`` and return (frames, info).
+
+    Returns:
+        frames: up to ``max_frames`` RGB frames (64 * scale, 64 * scale, 3) uint8 as procgen draws
+            them (centred on the agent), the first before any move.
+        info: the episode's statistics (coin_collected, reached_end, died, timed_out, steps, ...);
+            empty if the episode outlasted ``max_frames``.
+    """
+    from goalmisgen.analysis.evaluate_procgen import _evaluation_options
+    from goalmisgen.envs.procgen_coinrun import ProcgenCoinRunVecEnv
+
+    env = ProcgenCoinRunVecEnv(num_envs=1, **_evaluation_options(agent, coin_placement))
+    obs, _ = env.reset(seed=seed, options={"level_seeds": np.array([int(level_seed)])})
+    if hasattr(agent, "seed"):
+        agent.seed(seed)
+    frames, info = [_upscale(env.render(), scale)], {}
+    while len(frames) < max_frames:
+        obs, _, _, _, step_info = env.step(agent.act(obs, deterministic=deterministic))
+        if "episode" in step_info:
+            info = {k: v[0].item() for k, v in step_info["episode"].items()}
+            break
+        frames.append(_upscale(env.render(), scale))
+    env.close()
+    return frames, info
+
+
+def _upscale(frame: np.ndarray, scale: int) -> np.ndarray:
+    return np.repeat(np.repeat(frame, scale, axis=0), scale, axis=1)
+
+
 def _trim(frames: list[np.ndarray]) -> list[np.ndarray]:
     """Drop the tail of identical frames (an agent waiting at the wall until the timeout)."""
     end = len(frames)

@@ -10,6 +10,8 @@ good-levels filter.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from goalmisgen.analysis.evaluate import GOOD_LEVEL_THRESHOLD
@@ -24,9 +26,12 @@ _PER_LEVEL_OPTIONS = ("coin_placement", "random_fraction", "num_levels", "start_
 
 
 def _evaluation_options(agent, coin_placement: str) -> dict:
-    """The agent's training env options with the coin placed as asked and the player tracked."""
+    """The agent's training env options with the coin placed as asked and the player tracked.
+    procgen's stepping threads are capped by this machine's cores (an agent trained on a
+    16-core GPU machine asks for 8; on a 2-core laptop they would only compete with torch)."""
     options = {k: v for k, v in dict(agent.env_options).items() if k not in _PER_LEVEL_OPTIONS}
-    return {**options, "coin_placement": coin_placement, "track_player": True}
+    threads = min(int(options.get("num_threads", 0)), max(0, (os.cpu_count() or 1) // 2 - 1))
+    return {**options, "coin_placement": coin_placement, "track_player": True, "num_threads": threads}
 
 
 def play_procgen_levels(
