@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test install clean data bench
+.PHONY: book test install clean data bench student
 
 install: $(STAMP)
 
@@ -32,5 +32,10 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# Student edition: notebooks with stubs in student/, and their web build in student/_build/html
+student: $(STAMP)
+	$(BIN)/python -m goalmisgen.exercises student --out student
+	$(BIN)/jupyter-book build student
+
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache student
