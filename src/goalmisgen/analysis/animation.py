@@ -32,14 +32,19 @@ def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: in
 
 
 def record_procgen_episode(agent, level_seed: int, coin_placement: str = "random", seed: int = 0,
-                           deterministic: bool = False, max_frames: int = 300, scale: int = 3):
+                           deterministic: bool = False, max_frames: int = 300, scale: int = 3,
+                           frames_after_end: int = 15):
     """Play one episode of procgen CoinRun level ``level_seed`` and return (frames, info).
 
+    Recording stops when the episode ends, ``frames_after_end`` frames after the agent first
+    reaches the end of the level (without a coin there it would wait at the wall until the
+    1000-step timeout), or after ``max_frames`` frames.
+
     Returns:
-        frames: up to ``max_frames`` RGB frames (64 * scale, 64 * scale, 3) uint8 as procgen draws
-            them (centred on the agent), the first before any move.
-        info: the episode's statistics (coin_collected, reached_end, died, timed_out, steps, ...);
-            empty if the episode outlasted ``max_frames``.
+        frames: RGB frames (64 * scale, 64 * scale, 3) uint8 as procgen draws them (centred on the
+            agent), the first before any move.
+        info: ``coin_collected``, ``reached_end``, ``died`` and ``steps`` so far (the episode's
+            full statistics if it ended).
     """
     from goalmisgen.analysis.evaluate_procgen import _evaluation_options
     from goalmisgen.envs.procgen_coinrun import ProcgenCoinRunVecEnv
@@ -48,12 +53,15 @@ def record_procgen_episode(agent, level_seed: int, coin_placement: str = "random
     obs, _ = env.reset(seed=seed, options={"level_seeds": np.array([int(level_seed)])})
     if hasattr(agent, "seed"):
         agent.seed(seed)
-    frames, info = [_upscale(env.render(), scale)], {}
-    while len(frames) < max_frames:
+    frames, after_end = [_upscale(env.render(), scale)], 0
+    info = {"coin_collected": False, "reached_end": False, "died": False, "steps": 0}
+    while len(frames) < max_frames and after_end <= frames_after_end:
         obs, _, _, _, step_info = env.step(agent.act(obs, deterministic=deterministic))
         if "episode" in step_info:
             info = {k: v[0].item() for k, v in step_info["episode"].items()}
             break
+        info.update(reached_end=bool(env.reached_end[0]), steps=len(frames))
+        after_end += info["reached_end"]
         frames.append(_upscale(env.render(), scale))
     env.close()
     return frames, info
