@@ -5,9 +5,9 @@ it too): IMPALA CNN, 64 x 64 RGB, 256 steps per rollout, 3 epochs of 8 minibatch
 lambda 0.95, learning rate 5e-4, entropy 0.01, clip 0.2. Procgen runs 64 envs per worker on
 several workers; here one process steps ``num_envs`` games with procgen's own threads.
 
-``cpu``: what trains a competent agent on a 2-core laptop in about an hour or two: easy mode,
-32 x 32 observations, shorter rollouts, one procgen thread and one torch thread (no
-oversubscription of the two cores).
+``cpu``: for a 2-core laptop: easy mode, 32 x 32 observations, 64 envs x 128 steps; procgen steps
+in the calling thread (``num_threads=0``) and torch uses two threads while the game waits, so the
+two never compete for the cores (measured: 790 steps/s, against 440 with one torch thread).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ PRESETS = {
     "cpu": dict(
         num_envs=64, num_steps=128, update_epochs=3, num_minibatches=8, learning_rate=5e-4,
         gamma=0.99, gae_lambda=0.95, clip_coef=0.2, ent_coef=0.01, vf_coef=0.5, max_grad_norm=0.5,
-        network="impala", hidden=256, device="cpu", torch_threads=1,
+        network="impala", hidden=256, device="cpu", torch_threads=2,
         env_options={"distribution_mode": "easy", "obs_size": 32, "num_threads": 0},
     ),
 }
