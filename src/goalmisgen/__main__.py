@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "all"))
     return p
 
 
