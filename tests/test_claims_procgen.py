@@ -41,3 +41,12 @@ def test_with_the_coin_at_the_end_the_agent_is_competent():
     episodes = pd.read_csv(FOLDER / _manifest()["episodes_file"])
     at_end = episodes[episodes["coin_placement"] == "end"]
     assert bootstrap_ci(at_end["coin_collected"].to_numpy(dtype=float))["ci_low"] > 0.6
+
+
+def test_the_cpu_trained_procgen_agent_is_shipped_with_its_evaluation():
+    folder = data_dir() / "procgen_coinrun_cpu"
+    m = json.loads((folder / "manifest.json").read_text())
+    agent = load_agent(folder / m["agent"]["file"])
+    assert agent.config.device == "cpu" and agent.env_options["obs_size"] == 32
+    episodes = pd.read_csv(folder / m["episodes_file"])
+    assert set(episodes["coin_placement"]) == {"end", "random"} and len(episodes) == 2 * m["evaluation"]["end"]["n_levels"]
