@@ -2,6 +2,8 @@
 # Train the full-size procgen CoinRun agent (IMPALA, 64 x 64 RGB, preset "gpu") on one GPU for a
 # fixed wall-time budget, then evaluate it with the coin at the end and moved (Langosco protocol).
 # Usage: bash tools/gpu_train_procgen.sh OUT_DIR [MINUTES]   (needs the package and procgen installed)
+# procgen's libenv.so links libGL and libglib: a bare GPU image may lack them (Debian packages
+# libgl1 libglx0 libglvnd0 libopengl0 libglib2.0-0 libpcre2-8-0 and the X11 client libraries).
 set -euo pipefail
 out=${1:?usage: gpu_train_procgen.sh OUT_DIR [MINUTES]}
 minutes=${2:-6}
