@@ -18,79 +18,159 @@ import torch
 import goalmisgen
 from goalmisgen.agents import PPOConfig, load_agent, save_agent, train
 from goalmisgen.analysis import evaluate
-from goalmisgen.envs.coinrun import HELD_OUT_START
+from goalmisgen.envs.grid import HELD_OUT_START
 
 DATA = Path(__file__).resolve().parents[2] / "data"  # the clone's data/ folder (written here)
 HEADLINE_SEEDS = (0, 1, 2, 3, 4)
-HEADLINE_STEPS = 2_500_000
+CONTROL_SEEDS = (0, 1, 2)
+HEADLINE_STEPS = 3_000_000
 HEADLINE_LEVELS = 1000
-HEADLINE_THRESHOLDS = {"coin_at_end_min": 0.90, "end_on_good_min": 0.75, "coin_on_good_max": 0.20}
-"""The first chapter's claim, checked per agent by tests/test_claims_coinrun.py: with the coin at the
-end every agent collects it on at least 90% of held-out levels; with the coin moved, on good levels,
-every agent still reaches the end at least 75% of the time but collects the coin at most 20%."""
+HEADLINE_FILTER_RUNS = 5
+TRAINING_SETS = {
+    "headline": {"coin_placement": "end"},
+    "control": {"coin_placement": "random"},
+}
+"""The two training distributions of the first chapter: the coin always at the end (the headline
+agents), and the coin at a random spot on every level (the positive control: agents that must
+have learned to seek the coin, to show that the evaluation can see a coin-seeking agent)."""
 
 
 def _write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
-def headline(out_dir: Path | str = DATA / "coinrun_headline", seeds=HEADLINE_SEEDS, steps: int = HEADLINE_STEPS,
-             n_levels: int = HEADLINE_LEVELS, progress: bool = True) -> dict:
-    """Train one CoinRun-grid agent per seed with the coin at the end; evaluate each on
-    ``n_levels`` held-out levels with the coin at the end and with the coin at random.
+def _jsonable(obj):
+    """Replace NaN/inf by None (JSON has no NaN) and numpy scalars by Python numbers."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
 
-    Writes ``seed{S}.pt`` (agent), ``episodes.csv`` (one row per seed x placement x level) and
-    ``manifest.json``. Returns the manifest.
+
+def train_agents(out_dir: Path | str, training_set: str, seeds, steps: int = HEADLINE_STEPS,
+                 progress: bool = True) -> list[Path]:
+    """Train one CoinRun-grid PPO agent per seed on ``TRAINING_SETS[training_set]`` and write
+    ``{training_set}_seed{S}.pt`` into ``out_dir`` (with the per-iteration history in its extras).
+    Returns the paths."""
+    if training_set not in TRAINING_SETS:
+        raise ValueError(f"training_set={training_set!r} is not allowed: training_set must be one of {sorted(TRAINING_SETS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for seed in seeds:
+        config = PPOConfig(total_steps=steps, seed=seed, env_options=dict(TRAINING_SETS[training_set]))
+        result = train(config, progress=progress)
+        history = [{k: float(v) for k, v in h.items()} for h in result.history]
+        paths.append(save_agent(result, out / f"{training_set}_seed{seed}.pt", extra={"history": history}))
+    return paths
+
+
+EPISODE_COLUMNS = ("training", "seed", "coin_placement", "level_seed", "coin_collected", "reached_end", "died",
+                   "timed_out", "steps", "max_x", "end_x", "coin_x", "coin_y", "reached_coin_column",
+                   "misgeneralized", "coin_cell_hits", "passed_coin_column", "good", "good_passed")
+
+
+def _time_to(history: list[dict], key: str, threshold: float):
+    reached = [h["time_s"] for h in history if h.get(key, float("nan")) >= threshold]
+    return reached[0] if reached else None
+
+
+def headline(out_dir: Path | str = DATA / "coinrun_headline", train_agents_first: bool = True,
+             n_levels: int = HEADLINE_LEVELS, steps: int = HEADLINE_STEPS, progress: bool = True) -> dict:
+    """The first chapter's experiment: ``len(HEADLINE_SEEDS)`` agents trained with the coin at the
+    end and ``len(CONTROL_SEEDS)`` positive-control agents trained with the coin at random, each
+    evaluated on ``n_levels`` held-out levels (seeds from ``HELD_OUT_START``) with the coin at the
+    end and moved, with both good-level filters; the layout overlap of each training run with the
+    evaluation levels; summaries over seeds with levels resampled jointly across seeds.
+
+    Writes ``{training}_seed{S}.pt``, ``episodes.csv`` (one row per agent x placement x level) and
+    ``manifest.json`` into ``out_dir``. With ``train_agents_first=False`` the agents already in
+    ``out_dir`` are evaluated. Returns the manifest.
     """
     import pandas as pd
 
+    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+    from goalmisgen.analysis.layouts import training_overlap
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    sets = {"headline": HEADLINE_SEEDS, "control": CONTROL_SEEDS}
+    if train_agents_first:
+        for name, seeds in sets.items():
+            train_agents(out, name, seeds, steps=steps, progress=progress)
+    eval_seeds = np.arange(HELD_OUT_START, HELD_OUT_START + n_levels)
     entries, tables = [], []
-    for seed in seeds:
-        config = PPOConfig(total_steps=steps, seed=seed, env_options={"coin_placement": "end"})
-        start = time.perf_counter()
-        result = train(config, progress=progress)
-        wall = time.perf_counter() - start
-        history = result.history
-        reached = [h["time_s"] for h in history if h["coin_rate"] >= 0.95]
-        path = save_agent(result, out / f"seed{seed}.pt", extra={"history": [{k: float(v) for k, v in h.items()} for h in history]})
-        agent = load_agent(path)
-        evaluations = {}
-        for placement in ("end", "random"):
-            ev = evaluate(agent, n_levels=n_levels, start_level=HELD_OUT_START, coin_placement=placement, seed=seed)
-            evaluations[placement] = ev.to_json_dict()
-            tables.append(ev.episodes.assign(seed=seed, coin_placement=placement))
-        entries.append({
-            "file": path.name,
-            "size_bytes": path.stat().st_size,
-            "seed": seed,
-            "config": config.to_dict(),
-            "train_wall_time_s": wall,
-            "train_metrics": result.metrics,
-            "time_to_95pc_train_coin_rate_s": reached[0] if reached else None,
-            "evaluation": evaluations,
-        })
-    episodes = pd.concat(tables, ignore_index=True)
-    episodes.to_csv(out / "episodes.csv", index=False)
+    start = time.perf_counter()
+    for name, seeds in sets.items():
+        for seed in seeds:
+            path = out / f"{name}_seed{seed}.pt"
+            agent = load_agent(path)
+            evaluations = {}
+            for placement in ("end", "random"):
+                ev = evaluate(agent, n_levels=n_levels, start_level=HELD_OUT_START, coin_placement=placement, seed=seed)
+                evaluations[placement] = ev.to_json_dict()
+                tables.append(ev.episodes.assign(training=name, seed=seed, coin_placement=placement))
+            seen = training_overlap(agent, eval_seeds, coin_placement="random")
+            history = agent.extra.get("history", [])
+            entries.append({
+                "file": path.name,
+                "size_bytes": path.stat().st_size,
+                "training": name,
+                "seed": seed,
+                "config": agent.config.to_dict(),
+                "train_metrics": agent.metrics,
+                "time_to_95pc_train_coin_rate_s": _time_to(history, "coin_rate", 0.95),
+                "layout_overlap": {"eval_levels": seen.n_eval, "seen_in_training": seen.n_seen,
+                                   "fraction": seen.fraction, "training_levels": seen.n_train_levels,
+                                   "training_layouts": seen.n_train_layouts,
+                                   "compared": "terrain, lava, ledges, enemies with their patrols and phases, the end; not the coin"},
+                "evaluation": evaluations,
+            })
+    episodes = pd.concat(tables, ignore_index=True)[list(EPISODE_COLUMNS)]
+    for c in episodes.columns:
+        if episodes[c].dtype == bool:
+            episodes[c] = episodes[c].astype(np.int8)
+    episodes.to_csv(out / "episodes.csv", index=False, float_format="%.3g")
+    summaries = {}
+    for name in sets:
+        rows = episodes[episodes["training"] == name]
+        end, moved = rows[rows["coin_placement"] == "end"], rows[rows["coin_placement"] == "random"]
+        summaries[name] = {
+            "coin_at_end": seeds_summary(end, "coin_collected"),
+            "moved_coin_all_levels": {m: seeds_summary(moved, m) for m in ("coin_collected", "reached_end", "died")},
+            "moved_coin_good_passed": {m: seeds_summary(moved, m, "good_passed") for m in ("coin_collected", "reached_end", "died")},
+            "moved_coin_good": {m: seeds_summary(moved, m, "good") for m in ("coin_collected", "reached_end", "died")},
+            "end_minus_coin_good_passed": paired_summary(moved, "reached_end", "coin_collected", "good_passed"),
+        }
     manifest = {
         "experiment": "headline",
         "command": "python -m goalmisgen regenerate headline",
-        "description": "CoinRun-grid agents trained with the coin at the end, evaluated on held-out levels "
-                       f"{HELD_OUT_START}..{HELD_OUT_START + n_levels - 1} with the coin at the end and at random.",
+        "description": f"CoinRun-grid agents trained for {steps:,} steps with the coin at the end (headline, seeds "
+                       f"{list(HEADLINE_SEEDS)}) and with the coin at random on every level (positive control, seeds "
+                       f"{list(CONTROL_SEEDS)}), evaluated on held-out levels {HELD_OUT_START}..{HELD_OUT_START + n_levels - 1} "
+                       f"with the coin at the end and moved, good-level filters from {HEADLINE_FILTER_RUNS} unmodified plays.",
+        "estimand": "mean over training seeds of each seed's rate over its levels; 95% CIs resample seeds and levels "
+                    "jointly (the same level draws for every seed); rates per agent have Wilson intervals",
         "package_version": goalmisgen.__version__,
         "torch_version": torch.__version__,
         "numpy_version": np.__version__,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "seeds": list(seeds),
         "n_levels": n_levels,
+        "evaluation_wall_time_s": time.perf_counter() - start,
         "episodes_file": "episodes.csv",
         "episodes_size_bytes": (out / "episodes.csv").stat().st_size,
+        "summaries": summaries,
         "agents": entries,
     }
-    _write_json(out / "manifest.json", manifest)
+    _write_json(out / "manifest.json", _jsonable(manifest))
     return manifest
 
 

@@ -277,12 +277,14 @@ def train(
     obs, _ = envs.reset(seed=config.seed)
     recent: dict[str, list[np.ndarray]] = {key: [] for key in EPISODE_STATS}
     history: list[dict[str, float]] = []
-    start, steps_done = time.perf_counter(), 0
+    start, steps_done, episodes_done = time.perf_counter(), 0, 0
     bar = tqdm(total=config.num_iterations * config.batch_size, unit="step", unit_scale=True, disable=not progress)
 
     for iteration in range(config.num_iterations):
         # ---- rollout: act in all envs at once, no gradients ----
+        before = sum(len(a) for a in recent["steps"])
         obs = collect_rollout(envs, policy, rollout, obs, gen, config.gamma, recent)
+        episodes_done += sum(len(a) for a in recent["steps"]) - before
         with torch.inference_mode():
             _, next_value = policy(torch.from_numpy(obs).to(device))
             advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.dones, next_value,
@@ -327,6 +329,7 @@ def train(
         row = {
             "iteration": iteration,
             "steps": steps_done,
+            "episodes": episodes_done,
             "time_s": time.perf_counter() - start,
             "approx_kl": approx_kl,
             "clipfrac": clipfrac,
@@ -350,6 +353,7 @@ def train(
         "wall_time_s": wall,
         "steps_per_s": steps_done / wall,
         "total_steps": steps_done,
+        "episodes": episodes_done,
         "coin_rate": last["coin_rate"],
         "end_rate": last["end_rate"],
         "death_rate": last["death_rate"],

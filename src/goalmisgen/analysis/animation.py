@@ -6,19 +6,23 @@ import numpy as np
 
 from goalmisgen.analysis.evaluate import eval_env_options
 from goalmisgen.envs.coinrun import CoinRunGridEnv
+from goalmisgen.envs.interventions import do
+from goalmisgen.validation import check_int
 from goalmisgen.envs.render import render_level
 
 
 def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: int = 0,
-                   deterministic: bool = False, max_frames: int | None = None):
-    """Play one episode of level ``level_seed`` and return (frames, info).
+                   deterministic: bool = False, max_frames: int | None = None, interventions=()):
+    """Play one episode of level ``level_seed`` (with ``interventions`` applied, see
+    ``goalmisgen.envs.interventions``) and return (frames, info).
 
     Returns:
         frames: list of (H*16, W*16, 3) uint8 RGB frames, the first before any move.
         info: the final step's info dict (coin_collected, reached_end, died, ...).
     """
     env = CoinRunGridEnv(**eval_env_options(agent, coin_placement))
-    obs, info = env.reset(seed=seed, options={"level_seed": int(level_seed)})
+    levels = do(env.vec.generate([check_int("level_seed", level_seed, low=0)]), *interventions)
+    obs, info = env.reset(seed=seed, options={"levels": levels})
     if hasattr(agent, "seed"):
         agent.seed(seed)
     frames = [render_level(env.state, 0)]

@@ -136,7 +136,7 @@ def physics_step(levels: "CoinRunState", idx, x, y, vy, t, action):
     base = idx * (W * H)
     solid, lava = levels.solid_flat, levels.lava_flat
 
-    on_ground = solid[base + x * H + np.maximum(y - 1, 0)]
+    on_ground = (y == 0) | solid[base + x * H + np.maximum(y - 1, 0)]  # the grid's bottom holds too
     vy = np.where(ACTION_JUMP[action] & on_ground, lv.JUMP_HEIGHT, vy)
     rising = vy > 0
     can_rise = (y + 1 < H) & ~solid[base + x * H + np.minimum(y + 1, H - 1)]

@@ -64,6 +64,13 @@ class LevelQueue:
         self.rng = np.random.default_rng(seed)
         self.ready, self.used = None, 0
 
+    @staticmethod
+    def seeds_handed_out(low: int, count: int, seed: int, k: int) -> np.ndarray:
+        """The first ``k`` level seeds a queue over ``[low, low + count)`` seeded with ``seed`` hands
+        out, in order. They do not depend on how many levels each ``take`` asked for: numpy's
+        generator gives the same stream for one draw of k numbers as for many smaller draws."""
+        return low + np.random.default_rng(seed).integers(0, count, size=k)
+
     def take(self, k: int) -> LevelBatch:
         """The next ``k`` levels."""
         parts, need = [], k

@@ -87,7 +87,10 @@ class GridVecEnv(VectorEnv):
         low, count = self.options.seed_range
         self._levels = LevelQueue(self.generate, low, count, chunk=max(64, self.num_envs // 4))
         self.autoreset = True
-        self._needs_reset = np.ones(self.num_envs, dtype=bool)
+        """Restart finished episodes within the step (Gymnasium's same-step autoreset). With False,
+        finished episodes go on being stepped and reported again; the caller ignores them (the
+        evaluation does, and the single env refuses to step after an ending)."""
+        self._needs_reset = True
 
     def generate(self, seeds) -> LevelBatch:
         """The levels of ``seeds`` under this env's options."""
@@ -110,7 +113,7 @@ class GridVecEnv(VectorEnv):
         else:
             levels = self._levels.take(self.num_envs)
         self.state.load(np.arange(self.num_envs), levels)
-        self._needs_reset[:] = False
+        self._needs_reset = False
         return self.state.observe(), {}
 
     def _check_actions(self, actions) -> np.ndarray:
@@ -118,8 +121,8 @@ class GridVecEnv(VectorEnv):
 
     def step(self, actions):
         """Apply one action per env; returns (obs, reward, terminated, truncated, info)."""
-        if self._needs_reset.any():
-            raise RuntimeError("call reset() before step() (and after an episode ends when autoreset is off)")
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step()")
         s = self.state
         reward, terminated = s.step(self._check_actions(actions))
         truncated = ~terminated & (s.t >= self.options.max_steps)
@@ -141,8 +144,6 @@ class GridVecEnv(VectorEnv):
                 s.load(ids, self._levels.take(len(ids)))
                 obs = obs.copy()
                 obs[ids] = s.observe(ids)
-            else:
-                self._needs_reset |= done
         return obs, reward, terminated, truncated, info
 
     def render(self):
