@@ -61,18 +61,17 @@ def _read_exact(fd: int, size: int, deadline: float) -> bytes:
 
 
 class StudentProcess:
-    """One run of a submission in its sandbox: start, run the notebook, answer calls, ``close``."""
+    """One run of a submission in its sandbox: start it in ``work``, run the code ``cells``
+    (``(index, source)``, read from the notebook by the grader), answer calls, ``close``."""
 
-    def __init__(self, mechanism: str, notebook: Path, site: Path, functions: list[str], timeout: float,
-                 limits: _sandbox.Limits) -> None:
+    def __init__(self, mechanism: str, cells: list[tuple[int, str]], work: Path, site: Path, functions: list[str],
+                 timeout: float, limits: _sandbox.Limits) -> None:
         self.process: subprocess.Popen | None = None
         self.report: dict | None = None
         self._next_id = 0
-        work = notebook.parent
-        inside = notebook.name
         self.process = _sandbox.start(mechanism, ["python", "-m", "goalmisgen.exercises._runner"], work, site, limits)
         self._out = self.process.stdout.fileno()
-        self._send({"notebook": inside, "timeout": timeout, "functions": functions})
+        self._send({"cells": cells, "timeout": timeout, "functions": functions})
         self.report = self._receive(time.monotonic() + timeout + STARTUP_S)
 
     def _send(self, message: dict) -> None:

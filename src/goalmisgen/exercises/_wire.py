@@ -18,7 +18,6 @@ import struct
 from typing import Any, BinaryIO
 
 import numpy as np
-import pandas as pd
 
 MAX_MESSAGE = 64 * 2**20  # bytes; a longer message is refused
 MAX_DEPTH = 32
@@ -57,12 +56,14 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {"t": "opaque", "type": "too deeply nested value"}
     if value is None:
         return {"t": "none"}
+    if isinstance(value, np.generic) and value.dtype.kind != "O":  # before bool, int and float: np.float64 is a float
+        return {"t": "npscalar", "npy": _npy(np.asarray(value))}
     if isinstance(value, bool):
         return {"t": "bool", "v": value}
     if isinstance(value, int):
-        return {"t": "int", "v": str(value)}
+        return {"t": "int", "v": int.__repr__(value)}
     if isinstance(value, float):
-        return {"t": "float", "v": repr(value)}
+        return {"t": "float", "v": float.__repr__(value)}
     if isinstance(value, str):
         return {"t": "str", "v": value}
     if isinstance(value, (list, tuple)):
@@ -70,18 +71,25 @@ def encode(value: Any, depth: int = 0) -> Any:
                 "v": [encode(v, depth + 1) for v in value]}
     if isinstance(value, dict):
         return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    if isinstance(value, np.generic) and value.dtype.kind != "O":
-        return {"t": "npscalar", "npy": _npy(np.asarray(value))}
     if isinstance(value, np.ndarray) and value.dtype.kind != "O":
         return {"t": "ndarray", "npy": _npy(value)}
+    if type(value).__module__.startswith("pandas"):
+        return _encode_pandas(value, depth)
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return encode(value.detach().cpu().numpy(), depth)
+    return {"t": "opaque", "type": type(value).__name__}
+
+
+def _encode_pandas(value: Any, depth: int) -> Any:
+    import pandas as pd  # loaded only when a function returns pandas data
+
     if isinstance(value, pd.Series) and value.dtype.kind != "O":
         return {"t": "series", "npy": _npy(value.to_numpy()), "index": encode(value.index.to_numpy(), depth + 1),
                 "name": encode(value.name, depth + 1)}
     if isinstance(value, pd.DataFrame):
         return {"t": "dataframe", "columns": [encode(c, depth + 1) for c in value.columns],
-                "data": [encode(value[c], depth + 1) for c in value.columns], "index": encode(value.index.to_numpy(), depth + 1)}
-    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        return encode(value.detach().cpu().numpy(), depth)
+                "data": [encode(value.iloc[:, i], depth + 1) for i in range(value.shape[1])],
+                "index": encode(value.index.to_numpy(), depth + 1)}
     return {"t": "opaque", "type": type(value).__name__}
 
 
@@ -138,25 +146,31 @@ def decode(data: Any, depth: int = 0) -> Any:
         return array[()]
     if kind == "ndarray":
         return _array(data.get("npy"))
-    if kind == "series":
-        values = _array(data.get("npy"))
-        index = decode(data.get("index"), depth + 1)
-        return pd.Series(values, index=_index(index, len(values)), name=_hashable(decode(data.get("name"), depth + 1)))
-    if kind == "dataframe":
-        columns, series = data.get("columns"), data.get("data")
-        if not (isinstance(columns, list) and isinstance(series, list) and len(columns) == len(series)):
-            raise WireError("a data frame needs as many columns as column names")
-        parts = [decode(s, depth + 1) for s in series]
-        if not all(isinstance(p, pd.Series) for p in parts):
-            raise WireError("a data frame's columns must be series")
-        index = decode(data.get("index"), depth + 1)
-        n = len(parts[0]) if parts else (len(index) if isinstance(index, np.ndarray) else 0)
-        frame = pd.DataFrame({i: p.to_numpy() for i, p in enumerate(parts)}, index=_index(index, n))
-        frame.columns = [_hashable(decode(c, depth + 1)) for c in columns]
-        return frame
+    if kind in ("series", "dataframe"):
+        return _decode_pandas(data, depth)
     if kind == "opaque":
         return Opaque(str(data.get("type", "value")))
     raise WireError(f"unknown or malformed value of type tag {kind[:40]!r}")
+
+
+def _decode_pandas(data: dict, depth: int) -> Any:
+    import pandas as pd
+
+    if data["t"] == "series":
+        values = _array(data.get("npy"))
+        index = decode(data.get("index"), depth + 1)
+        return pd.Series(values, index=_index(index, len(values)), name=_hashable(decode(data.get("name"), depth + 1)))
+    columns, series = data.get("columns"), data.get("data")
+    if not (isinstance(columns, list) and isinstance(series, list) and len(columns) == len(series)):
+        raise WireError("a data frame needs as many columns as column names")
+    parts = [decode(s, depth + 1) for s in series]
+    if not all(isinstance(p, pd.Series) for p in parts):
+        raise WireError("a data frame's columns must be series")
+    index = decode(data.get("index"), depth + 1)
+    n = len(parts[0]) if parts else (len(index) if isinstance(index, np.ndarray) else 0)
+    frame = pd.DataFrame({i: p.to_numpy() for i, p in enumerate(parts)}, index=_index(index, n))
+    frame.columns = [_hashable(decode(c, depth + 1)) for c in columns]
+    return frame
 
 
 def _index(index: Any, n: int) -> np.ndarray:

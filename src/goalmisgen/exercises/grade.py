@@ -152,6 +152,8 @@ def _run_checker(process: StudentProcess, check: Check, check_timeout: float) ->
         return "timeout", f"your function did not answer within {check_timeout:g} s (an endless loop?)"
     except ProcessDied as error:
         return "crash", f"the notebook's process died or answered nonsense while this exercise was checked ({error})"
+    except Exception as error:  # an output the checker cannot read at all (None where a number was due, say)
+        return "fail", f"your function's output could not be checked ({type(error).__name__}: {str(error)[:200]})"
     return "pass", ""
 
 
@@ -162,33 +164,29 @@ def _uses_reference(process: StudentProcess, check: Check) -> bool:
     return isinstance(uses, list) and bool(set(map(str, uses)) & references(check.module))
 
 
-def _notebook_rows(student: str, checks: list[Check], report: dict) -> list[dict] | None:
-    """Rows for every exercise when the notebook itself could not be graded; None when it can."""
-    if report.get("unreadable"):
-        return [_row(student, c, "crash", f"the notebook could not be read ({str(report['unreadable'])[:300]})") for c in checks]
-    return None
-
-
 def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: float = DEFAULT_TIMEOUT,
                    check_timeout: float = DEFAULT_CHECK_TIMEOUT, sandbox: str = "bwrap",
                    memory_gb: float = DEFAULT_MEMORY_GB) -> list[dict]:
     """Grade one submission (the notebook's bytes) in sandboxes; one row per check, in order."""
-    checks = own_checks(_read(data), checks)
+    nb = _read(data)
+    base_flags = {"unsandboxed"} if sandbox == "none" else set()
+    if nb is None:
+        return [_row(student, c, "crash", "the notebook could not be read (not a valid .ipynb file)", base_flags) for c in checks]
+    checks = own_checks(nb, checks)
+    cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     limits = _sandbox.Limits(memory=int(memory_gb * 2**30),
                              cpu_seconds=math.ceil(timeout + len(checks) * check_timeout + 2 * 60))
-    base_flags = {"unsandboxed"} if sandbox == "none" else set()
     rows: dict[str, dict] = {}
     left = list(checks)
     while left:
         with tempfile.TemporaryDirectory(prefix="goalmisgen-grade-") as root:
             work = Path(root) / "work"
             work.mkdir()
-            notebook = work / "submission.ipynb"
-            notebook.write_bytes(data)
+            (work / "submission.ipynb").write_bytes(data)  # the notebook may read its own file, and only that
             site = _sandbox.package_copy(Path(root) / "package")
             process = None
             try:
-                process = StudentProcess(sandbox, notebook, site, sorted({c.function for c in left}), timeout, limits)
+                process = StudentProcess(sandbox, cells, work, site, sorted({c.function for c in left}), timeout, limits)
             except ExerciseTimeout:
                 message = f"the notebook was killed after running past its {timeout:g} s limit"
                 rows.update({c.checker: _row(student, c, "timeout", message, base_flags) for c in left})
@@ -201,10 +199,6 @@ def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: floa
                 if process is not None and process.report is None:
                     process.close()
             try:
-                whole = _notebook_rows(student, left, process.report)
-                if whole is not None:
-                    rows.update({c.checker: {**r, "flags": " ".join(sorted(base_flags))} for c, r in zip(left, whole)})
-                    break
                 for check in list(left):
                     status, message = _run_checker(process, check, check_timeout)
                     status, message = _explain_missing(status, message, process.report, timeout)
