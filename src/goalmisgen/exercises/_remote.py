@@ -71,8 +71,12 @@ class StudentProcess:
         self._next_id = 0
         self.process = _sandbox.start(mechanism, ["python", "-m", "goalmisgen.exercises._runner"], work, site, limits)
         self._out = self.process.stdout.fileno()
-        self._send({"cells": cells, "timeout": timeout, "functions": functions})
-        self.report = self._receive(time.monotonic() + timeout + STARTUP_S)
+        try:
+            self._send({"cells": cells, "timeout": timeout, "functions": functions})
+            self.report = self._receive(time.monotonic() + timeout + STARTUP_S)
+        except BaseException:  # a timeout, a dead process, or Ctrl-C: nothing may be left running
+            self.close()
+            raise
 
     def _send(self, message: dict) -> None:
         payload = pickle.dumps(message)

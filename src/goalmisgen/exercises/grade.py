@@ -184,7 +184,6 @@ def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: floa
             work.mkdir()
             (work / "submission.ipynb").write_bytes(data)  # the notebook may read its own file, and only that
             site = _sandbox.package_copy(Path(root) / "package")
-            process = None
             try:
                 process = StudentProcess(sandbox, cells, work, site, sorted({c.function for c in left}), timeout, limits)
             except ExerciseTimeout:
@@ -195,9 +194,6 @@ def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: floa
                 message = f"the notebook's process died while its cells ran (os._exit, a crash in native code, or out of memory: {error})"
                 rows.update({c.checker: _row(student, c, "crash", message, base_flags) for c in left})
                 break
-            finally:
-                if process is not None and process.report is None:
-                    process.close()
             try:
                 for check in list(left):
                     status, message = _run_checker(process, check, check_timeout)
