@@ -281,3 +281,42 @@ def test_out_is_checked_before_any_grading(tmp_path):
     blocker.write_text("")
     with pytest.raises(ValueError, match="cannot be created"):
         grade_submissions(folder, blocker / "grades.csv", reference=FIXTURE)
+
+
+def test_only_plain_data_comes_back_from_a_submission():
+    import base64
+    import io
+    import pickle
+
+    import numpy as np
+
+    from goalmisgen.exercises._wire import Opaque, WireError, decode, encode, load_reply
+
+    frame = pd.DataFrame({"a": [1, 2], "b": [True, False]})
+    values = [None, True, 3, 2.5, float("nan"), "text", [1, (2, 3)], {"k": np.float32(1.5)}, np.arange(6).reshape(2, 3), frame]
+    for value in values:
+        back = decode(json_roundtrip(encode(value)))
+        if isinstance(value, pd.DataFrame):
+            assert back.equals(value)
+        elif isinstance(value, np.ndarray):
+            assert np.array_equal(back, value) and back.dtype == value.dtype
+        elif isinstance(value, float) and value != value:
+            assert back != back
+        else:
+            assert back == value
+    assert isinstance(decode(encode(object())), Opaque)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
+    for bad in ({"t": "ndarray", "npy": base64.b64encode(buffer.getvalue()).decode()},
+                {"t": "ndarray", "npy": base64.b64encode(pickle.dumps([1])).decode()},
+                {"t": "int", "v": "1" * 6000}, {"t": "eval", "v": "__import__('os')"}, [1], {"t": "dict", "v": [[{"t": "list", "v": []}, {"t": "none"}]]}):
+        with pytest.raises(WireError):
+            decode(bad)
+    with pytest.raises(WireError):
+        load_reply(b"\x80\x04not json")
+
+
+def json_roundtrip(data):
+    import json
+
+    return json.loads(json.dumps(data))

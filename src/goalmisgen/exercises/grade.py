@@ -25,7 +25,7 @@ Columns: ``student, exercise, score, status, message, flags``. Statuses: ``pass`
 ``timeout``, ``crash`` (the process died or answered nonsense; or the notebook cannot be read),
 ``refused`` (a symbolic link, not a notebook). Flags, for the instructor to look at:
 ``uses-reference`` (the graded function is, or calls, the package's reference implementation),
-``changed-submissions`` (the notebook changed files of the submissions folder; they were restored),
+``changed-submissions`` (the notebook changed a submission or the reference; they were restored),
 ``unsandboxed`` (graded with ``sandbox="none"``). Cells that start with ``=``, ``+``, ``-``, ``@``
 (or a tab or carriage return) are written with a leading ``'`` so that no spreadsheet runs them.
 """
@@ -175,7 +175,7 @@ def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: floa
     checks = own_checks(nb, checks)
     cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     limits = _sandbox.Limits(memory=int(memory_gb * 2**30),
-                             cpu_seconds=math.ceil(timeout + len(checks) * check_timeout + 2 * 60))
+                             cpu_seconds=math.ceil(2 * (timeout + len(checks) * check_timeout) + 2 * 60))
     rows: dict[str, dict] = {}
     left = list(checks)
     while left:
@@ -288,17 +288,16 @@ def read_submissions(folder: Path) -> tuple[dict[str, bytes], list[str]]:
     return notebooks, links
 
 
-def _restore_changed(folder: Path, originals: dict[str, bytes]) -> list[str]:
-    """Put back any submission whose bytes changed on disk; the students whose file changed."""
+def _restore_changed(originals: dict[Path, bytes]) -> list[Path]:
+    """Put back any file (a submission, the reference) whose bytes changed on disk; those files."""
     changed = []
-    for student, data in originals.items():
-        path = folder / f"{student}.ipynb"
+    for path, data in originals.items():
         try:
             same = not path.is_symlink() and path.is_file() and _digest(path.read_bytes()) == _digest(data)
         except OSError:
             same = False
         if not same:
-            changed.append(student)
+            changed.append(path)
             if path.is_symlink():
                 path.unlink()
             path.write_bytes(data)
@@ -354,18 +353,20 @@ def grade_submissions(
         raise ValueError(f"reference notebook {str(reference)!r} does not exist")
     if reference.resolve().parent == folder.resolve():
         raise ValueError(f"reference notebook {str(reference)!r} lies in the submissions folder; keep the instructor's edition apart")
-    checks = checks_in(reference)
+    checks = checks_in(reference)  # read before any submission runs
     if not checks:
         raise ValueError(f"no checker call (a line like `check_swap_assignment(swap_assignment)`) found in the reference {str(reference)!r}")
     out_path = check_out(out, folder, force) if out is not None else None
     mechanism = _sandbox.choose(sandbox)
+    originals = {folder / f"{student}.ipynb": data for student, data in notebooks.items()}
+    originals[reference] = reference.read_bytes()
     all_rows: list[dict] = []
     for student in links:
         rows = [_row(student, c, "refused", "the submission is a symbolic link; submit the notebook file itself") for c in checks]
         all_rows += rows
     for student, data in notebooks.items():
         rows = grade_notebook(student, data, checks, timeout, check_timeout, mechanism, memory_gb)
-        if _restore_changed(folder, notebooks):  # every process of this student is dead by now
+        if _restore_changed(originals):  # every process of this student is dead by now
             rows = [{**r, "flags": " ".join(sorted(set(r["flags"].split()) | {"changed-submissions"}))} for r in rows]
         all_rows += rows
         if out_path is not None:
