@@ -19,6 +19,7 @@ import argparse
 import signal
 import sys
 
+from goalmisgen.exercises import _sandbox
 from goalmisgen.exercises.grade import DEFAULT_CHECK_TIMEOUT, DEFAULT_MEMORY_GB, DEFAULT_TIMEOUT, grade_submissions
 from goalmisgen.exercises.student import make_student_edition
 
@@ -67,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+WARNINGS = {
+    "unshare": " (files are not isolated: submissions can read and write your files; bubblewrap isolates them)",
+    "none": " (no isolation: submissions run with your rights and can outlive grading)",
+}
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -78,6 +85,8 @@ def _grade(args: argparse.Namespace) -> int:
         graded.append(student)
         print(f"{student}: {sum(r['score'] for r in rows)}/{len(rows)}", flush=True)
 
+    mechanism = _sandbox.choose(args.sandbox)
+    print(f"sandbox: {mechanism}" + WARNINGS.get(mechanism, ""), file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _stop)  # SIGTERM stops grading as Ctrl-C does
     try:
         grade_submissions(args.submissions, args.out, timeout=args.timeout, check_timeout=args.check_timeout,

@@ -60,6 +60,7 @@ DEFAULT_MEMORY_GB = 4.0
 COLUMNS = ["student", "exercise", "score", "status", "message", "flags"]
 STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash", "refused")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_MESSAGE = 1000  # characters of a CSV message (a checker may quote a long output)
 _NOT_CHECKER_MODULES = {"grade", "student", "quiz"}
 
 
@@ -129,6 +130,8 @@ def own_checks(nb: nbformat.NotebookNode | None, checks: list[Check]) -> list[Ch
 
 
 def _row(student: str, check: Check, status: str, message: str, flags: set[str] = frozenset()) -> dict:
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
     return {"student": student, "exercise": check.label, "score": int(status == "pass"), "status": status,
             "message": message, "flags": " ".join(sorted(flags))}
 
