@@ -38,7 +38,7 @@ PRIVATE_FILES = MECHANISM == "bwrap"
 SECRET = "GOALMISGEN_GRADER_SECRET"
 FORMULA_STUDENT = "=HYPERLINK(1)"
 
-# student -> (swap status, drift status); None: anything but "pass"
+# student -> (swap status, drift status); None: anything but "pass"; "any": not checked
 EXPECTED = {
     "correct": ("pass", "pass"),
     "partial": ("pass", "not-implemented"),
@@ -59,7 +59,8 @@ EXPECTED = {
     "hostile_pid_file": ("fail", "not-implemented"),
     "hostile_copycat": ("fail", "not-implemented"),
     "hostile_solutions_via_package": ("fail", "not-implemented"),
-    "hostile_solutions_anywhere": ("fail", "not-implemented") if PRIVATE_FILES else (None, None),
+    # without bubblewrap the file system is shared: a clone's solutions can be read (a documented limit)
+    "hostile_solutions_anywhere": ("fail", "not-implemented") if PRIVATE_FILES else ("any", "any"),
     "hostile_uses_reference": ("pass", "pass"),
     "hostile_extra_exercise": ("fail", "not-implemented"),
     "hostile_cancel_alarm": ("timeout", "pass"),
@@ -128,7 +129,8 @@ def submissions(folder: Path) -> None:
     (folder / "linked.ipynb").symlink_to(FIXTURE)
 
 
-def processes_with(marker: str) -> list[int]:
+def processes_with(marker: str, descendants_of: int | None = None) -> list[int]:
+    """Processes whose command line holds ``marker`` (only descendants of a pid, if given)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -136,7 +138,18 @@ def processes_with(marker: str) -> list[int]:
                 found.append(int(pid))
         except OSError:
             pass
-    return found
+    return [p for p in found if descendants_of is None or descendants_of in ancestors(p)]
+
+
+def ancestors(pid: int) -> list[int]:
+    chain = []
+    while pid > 1:
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+        chain.append(pid)
+    return chain
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +193,8 @@ def test_each_submission_gets_the_status_it_earned(graded, student):
     name = "'" + student if student == FORMULA_STUDENT else student
     for exercise, expected in zip((SWAP, DRIFT), EXPECTED[student]):
         got = verdict(grades, name, exercise)["status"]
+        if expected == "any":
+            continue
         if expected is None:
             assert got != "pass", f"{student}/{exercise}: a hostile submission scored"
         else:
@@ -226,7 +241,7 @@ def test_no_process_outlives_grading(graded):
     if MECHANISM == "none":
         pytest.skip("without namespaces a process that calls setsid can outlive grading (documented)")
     assert processes_with("goalmisgen-hostile-daemon-marker") == []
-    assert processes_with("goalmisgen.exercises._runner") == []
+    assert processes_with("goalmisgen.exercises._runner", descendants_of=os.getpid()) == []
 
 
 def test_formula_cells_are_escaped(graded):
