@@ -99,3 +99,137 @@ def test_bad_config_raises_a_clear_value_error(kw, message):
 def test_cnn_network_trains_too():
     result = train(_small(0, network="cnn"), progress=False)
     assert result.metrics["total_steps"] == 4096
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"gamma": True}, "gamma=True"),
+    ({"num_envs": True}, "num_envs=True"),
+    ({"seed": -1}, "seed=-1"),
+    ({"learning_rate": float("nan")}, "learning_rate=nan"),
+    ({"clip_coef": 0.0}, "clip_coef=0.0"),
+    ({"device": 3}, "device=3"),
+    ({"env_options": ["end"]}, "env_options="),
+    ({"network": None}, "network=None"),
+])
+def test_config_follows_the_validation_rules(kw, message):
+    with pytest.raises(ValueError, match=message):
+        PPOConfig(**kw)
+
+
+def test_config_accepts_numpy_scalars_and_stores_python_numbers():
+    c = PPOConfig(gamma=np.float32(0.99), num_envs=np.int64(32), seed=np.int32(3))
+    assert type(c.gamma) is float and type(c.num_envs) is int and c.seed == 3
+    assert c.gamma == pytest.approx(0.99)
+
+
+# ---- truncation: a timed-out episode is bootstrapped from its final observation ----
+
+class _TimeoutVecEnv:
+    """Two envs whose episodes last exactly 2 steps, reward 1 per step. Env 0 always times out
+    (truncated), env 1 always ends by itself (terminated). Observations are zeros; the final
+    observation of env i is filled with 3 * (i + 1)."""
+
+    def __init__(self, num_envs=2, report_final_obs=True, **_):
+        import gymnasium
+
+        assert num_envs == 2
+        self.num_envs, self.report_final_obs, self.t = 2, report_final_obs, 0
+        self.single_observation_space = gymnasium.spaces.Box(0, 255, (1, 1, 2), np.uint8)
+        self.single_action_space = gymnasium.spaces.Discrete(2)
+
+    def reset(self, seed=None):
+        self.t = 0
+        return np.zeros((2, 1, 1, 2), np.uint8), {}
+
+    def step(self, actions):
+        self.t += 1
+        end = self.t % 2 == 0
+        terminated, truncated = np.array([False, end]), np.array([end, False])
+        info = {}
+        if end:
+            done = terminated | truncated
+            info["final_info"] = {"coin_collected": np.array([False, True]), "reached_end": np.array([False, True]),
+                                  "died": np.array([False, False]), "steps": np.array([2, 2])}
+            info["_final_info"] = done
+            if self.report_final_obs:
+                info["final_obs"] = np.stack([np.full((1, 1, 2), 3, np.uint8), np.full((1, 1, 2), 6, np.uint8)])
+                info["_final_obs"] = done
+        return np.zeros((2, 1, 1, 2), np.uint8), np.ones(2, np.float32), terminated, truncated, info
+
+
+class _SumValue(torch.nn.Module):
+    """Uniform policy whose value is the sum of the observation: V(zeros) = 0, V(final of env 0) = 6."""
+
+    def forward(self, obs):
+        flat = obs.float().flatten(1)
+        return torch.zeros(len(obs), 2), flat.sum(1)
+
+
+def _rollout(report_final_obs):
+    from goalmisgen.agents.ppo import Rollout, collect_rollout
+
+    env = _TimeoutVecEnv(report_final_obs=report_final_obs)
+    rollout = Rollout.empty(3, 2, (1, 1, 2), torch.uint8, "cpu")
+    obs, _ = env.reset()
+    episodes = {"coin_collected": [], "reached_end": [], "died": [], "steps": []}
+    collect_rollout(env, _SumValue(), rollout, obs, torch.Generator().manual_seed(0), 0.5, episodes)
+    return rollout, episodes
+
+
+def test_a_truncated_episode_is_bootstrapped_from_its_final_observation():
+    rollout, episodes = _rollout(report_final_obs=True)
+    # step 1 ends both episodes: env 0 timed out -> 1 + gamma * V(final obs) = 1 + 0.5 * 6;
+    # env 1 terminated -> no bootstrap, although its final observation has a value too
+    assert rollout.rewards.tolist() == [[1.0, 1.0], [4.0, 1.0], [1.0, 1.0]]
+    assert rollout.dones.tolist() == [[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]]
+    assert [e.tolist() for e in episodes["coin_collected"]] == [[False, True]]
+    adv, _ = compute_gae(rollout.rewards, rollout.values, rollout.dones, torch.zeros(2), gamma=0.5, lam=1.0)
+    # the advantage at the timeout is r + gamma * V(final) - V(s) = 4, not 1 as for a death
+    assert adv[1].tolist() == [4.0, 1.0]
+
+
+def test_without_final_observations_a_timeout_is_treated_as_an_ending():
+    rollout, _ = _rollout(report_final_obs=False)
+    assert rollout.rewards.tolist() == [[1.0, 1.0]] * 3
+
+
+def test_episode_statistics_are_read_from_final_info_or_the_older_episode_key():
+    from goalmisgen.agents.ppo import finished_episodes
+
+    stats = {"coin_collected": np.array([True, False]), "reached_end": np.array([True, False]),
+             "died": np.array([False, True]), "steps": np.array([5, 7])}
+    for key in ("final_info", "episode"):
+        got, mask = finished_episodes({key: stats, "_" + key: np.array([True, False])})
+        assert got is stats and mask.tolist() == [True, False]
+    # Gymnasium's RecordEpisodeStatistics puts {"r", "l", "t"} under "episode": not ours, ignored
+    assert finished_episodes({"episode": {"r": np.ones(2), "l": np.ones(2), "t": np.ones(2)},
+                              "_episode": np.array([True, True])}) is None
+    assert finished_episodes({}) is None
+
+
+def test_train_runs_on_an_env_with_timeouts(monkeypatch):
+    from goalmisgen.envs.registration import ENV_FAMILIES
+
+    monkeypatch.setitem(ENV_FAMILIES, "timeout-test", _TimeoutVecEnv)
+    result = train(PPOConfig(env="timeout-test", env_options={}, total_steps=64, num_envs=2, num_steps=8,
+                             num_minibatches=2), progress=False)
+    assert result.metrics["coin_rate"] == 0.5 and result.metrics["mean_episode_steps"] == 2.0
+
+
+def test_sb3_adapter_reports_timeouts_and_terminal_observations():
+    pytest.importorskip("stable_baselines3")
+    from goalmisgen.envs import coinrun
+    from goalmisgen.envs.sb3_adapter import SB3CoinRunVecEnv
+
+    adapter = SB3CoinRunVecEnv(2, seed=0)
+    adapter.env = _TimeoutVecEnv()
+    adapter.reset()
+    adapter.step_async(np.zeros(2, dtype=np.int64))
+    _, _, dones, infos = adapter.step_wait()
+    assert dones.tolist() == [False, False] and infos == [{}, {}]
+    adapter.step_async(np.zeros(2, dtype=np.int64))
+    _, _, dones, infos = adapter.step_wait()
+    assert dones.tolist() == [True, True]
+    assert infos[0]["TimeLimit.truncated"] is True and infos[1]["TimeLimit.truncated"] is False
+    assert infos[0]["terminal_observation"].tolist() == [[[3, 3]]]
+    assert infos[1]["episode"] == {"r": coinrun.COIN_REWARD, "l": 2} and infos[0]["episode"]["r"] == 0.0

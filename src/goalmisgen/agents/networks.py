@@ -19,6 +19,8 @@ import math
 import torch
 from torch import nn
 
+from goalmisgen.validation import check_choice, check_int
+
 
 def _init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
     nn.init.orthogonal_(layer.weight, gain)
@@ -29,9 +31,11 @@ def _init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
 class MLPPolicy(nn.Module):
     """obs (B, C, H, W) uint8 or float -> logits (B, num_actions), value (B,)."""
 
+    name = "mlp"
+
     def __init__(self, obs_shape: tuple[int, ...], num_actions: int, hidden: int = 128):
         super().__init__()
-        self.obs_shape, self.num_actions = tuple(obs_shape), num_actions
+        self.obs_shape, self.num_actions, self.hidden = tuple(obs_shape), num_actions, hidden
         self.body = nn.Sequential(
             nn.Flatten(),
             _init(nn.Linear(math.prod(obs_shape), hidden)),
@@ -50,9 +54,11 @@ class MLPPolicy(nn.Module):
 class CNNPolicy(nn.Module):
     """obs (B, C, H, W) -> logits (B, num_actions), value (B,): two 3x3 convs, then an MLP."""
 
+    name = "cnn"
+
     def __init__(self, obs_shape: tuple[int, ...], num_actions: int, hidden: int = 128):
         super().__init__()
-        self.obs_shape, self.num_actions = tuple(obs_shape), num_actions
+        self.obs_shape, self.num_actions, self.hidden = tuple(obs_shape), num_actions, hidden
         c, h, w = obs_shape
         self.body = nn.Sequential(
             _init(nn.Conv2d(c, 16, 3, padding=1)),
@@ -105,9 +111,11 @@ class ImpalaPolicy(nn.Module):
     units (256 in the papers) and the policy and value heads.
     """
 
+    name = "impala"
+
     def __init__(self, obs_shape: tuple[int, ...], num_actions: int, hidden: int = 256, channels: tuple[int, ...] = (16, 32, 32)):
         super().__init__()
-        self.obs_shape, self.num_actions = tuple(obs_shape), num_actions
+        self.obs_shape, self.num_actions, self.hidden = tuple(obs_shape), num_actions, hidden
         c, h, w = obs_shape
         blocks = []
         for out in channels:
@@ -128,12 +136,15 @@ class ImpalaPolicy(nn.Module):
         return self.pi(h), self.v(h).squeeze(-1)
 
 
-NETWORKS = {"mlp": MLPPolicy, "cnn": CNNPolicy}
-NETWORKS["impala"] = ImpalaPolicy
+NETWORKS = {cls.name: cls for cls in (MLPPolicy, CNNPolicy, ImpalaPolicy)}
 
 
 def make_network(name: str, obs_shape: tuple[int, ...], num_actions: int, hidden: int) -> nn.Module:
-    """Build a policy network by name ("mlp", "cnn" or "impala")."""
-    if name not in NETWORKS:
-        raise ValueError(f"network={name!r} is not allowed; use one of {sorted(NETWORKS)}")
-    return NETWORKS[name](obs_shape, num_actions, hidden)
+    """Build a policy network by name ("mlp", "cnn" or "impala").
+
+    Every network has the attributes ``name``, ``obs_shape``, ``num_actions`` and ``hidden``, which
+    a checkpoint records to rebuild it. Build it under ``torch.device("meta")`` to learn its
+    parameter shapes without allocating them.
+    """
+    check_choice("network", name, sorted(NETWORKS))
+    return NETWORKS[name](tuple(obs_shape), check_int("num_actions", num_actions, low=1), check_int("hidden", hidden, low=1))

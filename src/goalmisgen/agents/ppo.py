@@ -23,7 +23,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from goalmisgen.agents.networks import NETWORKS, make_network
-from goalmisgen.envs.registration import make_vec_env
+from goalmisgen.envs.registration import ENV_FAMILIES, make_vec_env
+from goalmisgen.validation import check_choice, check_float, check_int
 
 
 @dataclass
@@ -70,27 +71,23 @@ class PPOConfig:
     """Where the network runs: "cpu" or "cuda" (the environments always run on the CPU)."""
 
     def __post_init__(self):
-        positive_ints = ("total_steps", "num_envs", "num_steps", "update_epochs", "num_minibatches", "hidden", "torch_threads")
-        for name in positive_ints:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}={value!r} must be an integer >= 1")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed={self.seed!r} must be a non-negative integer")
-        for name, low, high in (("gamma", 0, 1), ("gae_lambda", 0, 1), ("clip_coef", 0, 1)):
-            value = getattr(self, name)
-            if not low < value <= high:
-                raise ValueError(f"{name}={value!r} must be in ({low}, {high}]")
+        for name in ("total_steps", "num_envs", "num_steps", "update_epochs", "num_minibatches", "hidden", "torch_threads"):
+            setattr(self, name, check_int(name, getattr(self, name), low=1))
+        self.seed = check_int("seed", self.seed, low=0)
+        for name in ("gamma", "gae_lambda", "clip_coef"):
+            setattr(self, name, check_float(name, getattr(self, name), low=0.0, high=1.0, low_open=True))
         for name in ("learning_rate", "ent_coef", "vf_coef", "max_grad_norm"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
-        if self.network not in NETWORKS:
-            raise ValueError(f"network={self.network!r} is not allowed; use one of {sorted(NETWORKS)}")
-        if not (self.device == "cpu" or self.device.startswith("cuda")):
-            raise ValueError(f"device={self.device!r} is not allowed; use 'cpu' or 'cuda'")
+            setattr(self, name, check_float(name, getattr(self, name), low=0.0))
+        self.env = check_choice("env", self.env, sorted(ENV_FAMILIES))
+        if not isinstance(self.env_options, dict) or not all(isinstance(k, str) for k in self.env_options):
+            raise ValueError(f"env_options={self.env_options!r} is not allowed: env_options must be a dict with string keys")
+        self.network = check_choice("network", self.network, sorted(NETWORKS))
+        if not isinstance(self.device, str) or not (self.device == "cpu" or self.device.startswith("cuda")):
+            raise ValueError(f"device={self.device!r} is not allowed: device must be 'cpu' or 'cuda' (or 'cuda:N')")
         if self.batch_size % self.num_minibatches:
             raise ValueError(
-                f"num_envs * num_steps = {self.batch_size} must be divisible by num_minibatches={self.num_minibatches}"
+                f"num_minibatches={self.num_minibatches} is not allowed: num_envs * num_steps = {self.batch_size} "
+                "must be divisible by num_minibatches"
             )
 
     @property
@@ -125,7 +122,9 @@ def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
     """Generalized advantage estimation.
 
     Args:
-        rewards, values, dones: (T, N) tensors; dones[t] is True if the episode ended at step t.
+        rewards, values, dones: (T, N) tensors; dones[t] is 1.0 if the episode ended at step t
+            (terminated or truncated; a truncated episode's reward already includes
+            gamma * V(final observation), see ``collect_rollout``).
         next_value: (N,) value of the observation after the last step.
 
     Returns:
@@ -142,6 +141,112 @@ def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
         last = delta + gamma * lam * nonterminal * last
         advantages[t] = last
     return advantages, advantages + values
+
+
+EPISODE_STATS = ("coin_collected", "reached_end", "died", "steps")
+"""Per-episode statistics PPO logs (as coin_rate, end_rate, death_rate, mean_episode_steps)."""
+
+
+def finished_episodes(info: dict) -> tuple[dict, np.ndarray] | None:
+    """Statistics of the episodes that ended on this step, or None if none did.
+
+    Reads Gymnasium's same-step autoreset keys, ``info["final_info"]`` (a dict of (num_envs,)
+    arrays) valid where ``info["_final_info"]``; falls back to the older ``info["episode"]`` /
+    ``info["_episode"]`` when it holds the CoinRun statistics (procgen CoinRun still reports those).
+
+    Returns:
+        (stats, ended): stats maps each name of EPISODE_STATS to a (num_envs,) array, ended is the
+        (num_envs,) bool mask of the envs whose episode ended.
+    """
+    for key in ("final_info", "episode"):
+        stats = info.get(key)
+        if isinstance(stats, dict) and all(k in stats for k in EPISODE_STATS):
+            return stats, np.asarray(info["_" + key], dtype=bool)
+    return None
+
+
+def final_observations(info: dict, envs_ended: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The last observations of episodes that ended on this step, where the env reports them.
+
+    Args:
+        info: the step's info; ``info["final_obs"]`` holds the last observation of each env whose
+            episode ended (valid where ``info["_final_obs"]``), as a (num_envs, *obs_shape) array or
+            an object array of per-env observations.
+        envs_ended: (k,) indices of the envs asked about.
+
+    Returns:
+        (ids, obs): the indices among ``envs_ended`` that have a final observation and their
+        (len(ids), *obs_shape) observations; None if the env reports none.
+    """
+    if "final_obs" not in info:
+        return None
+    ids = envs_ended[np.asarray(info["_final_obs"], dtype=bool)[envs_ended]]
+    if ids.size == 0:
+        return None
+    final = info["final_obs"]
+    obs = np.stack([final[i] for i in ids]) if final.dtype == object else final[ids]
+    return ids, obs
+
+
+@dataclass
+class Rollout:
+    """One rollout's buffers: T steps of N envs. obs (T, N, *obs_shape); the others (T, N)."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    logprobs: torch.Tensor
+    rewards: torch.Tensor
+    dones: torch.Tensor
+    values: torch.Tensor
+
+    @classmethod
+    def empty(cls, T: int, N: int, obs_shape: tuple[int, ...], obs_dtype: torch.dtype, device) -> "Rollout":
+        def zeros(dtype=torch.float32):
+            return torch.zeros((T, N), dtype=dtype, device=device)
+
+        return cls(torch.zeros((T, N) + tuple(obs_shape), dtype=obs_dtype, device=device), zeros(torch.long),
+                   zeros(), zeros(), zeros(), zeros())
+
+
+def collect_rollout(envs, policy: nn.Module, rollout: Rollout, obs: np.ndarray, gen: torch.Generator, gamma: float,
+                    episodes: dict[str, list[np.ndarray]] | None = None) -> np.ndarray:
+    """Act in all envs for T steps, filling ``rollout``; returns the observation after the last step.
+
+    A timed-out (truncated) episode did not end by itself: the agent could have gone on. Its
+    reward gets ``gamma * V(final observation)`` (the value of where it stood when the clock ran
+    out), and ``dones`` still cuts the advantage there, because the next observation is the first
+    of a new episode. Envs that do not report final observations fall back to treating a timeout
+    as an ending with value 0. Terminated episodes (coin, death) get no bootstrap.
+
+    Args:
+        envs: a batched env (Gymnasium vector API, same-step autoreset).
+        obs: (N, *obs_shape) the current observations.
+        episodes: if given, the statistics of finished episodes are appended to its lists.
+    """
+    device = rollout.obs.device
+    with torch.inference_mode():
+        for t in range(rollout.obs.shape[0]):
+            rollout.obs[t].copy_(torch.from_numpy(obs))
+            logits, value = policy(rollout.obs[t])
+            action = sample_actions(logits.cpu(), gen)
+            rollout.actions[t] = action
+            rollout.logprobs[t] = torch.log_softmax(logits, dim=1).gather(1, rollout.actions[t, :, None]).squeeze(1)
+            rollout.values[t] = value
+            obs, reward, terminated, truncated, info = envs.step(action.numpy())
+            rollout.rewards[t] = torch.from_numpy(np.asarray(reward, dtype=np.float32))
+            rollout.dones[t] = torch.from_numpy(terminated | truncated)
+            if truncated.any():
+                final = final_observations(info, np.flatnonzero(truncated))
+                if final is not None:
+                    ids, final_obs = final
+                    _, final_value = policy(torch.from_numpy(final_obs).to(device))
+                    rollout.rewards[t, torch.from_numpy(ids).to(device)] += gamma * final_value
+            ended = finished_episodes(info) if episodes is not None else None
+            if ended is not None:
+                stats, mask = ended
+                for key in EPISODE_STATS:
+                    episodes[key].append(np.asarray(stats[key])[mask])
+    return obs
 
 
 def train(
@@ -161,65 +266,47 @@ def train(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     envs = make_vec_env(config.env, config.num_envs, **config.env_options)
-    obs_shape = envs.single_observation_space.shape
+    space = envs.single_observation_space
+    obs_shape = space.shape
     device = torch.device(config.device)
     policy = make_network(config.network, obs_shape, int(envs.single_action_space.n), config.hidden).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate, eps=1e-5)
 
     T, N = config.num_steps, config.num_envs
-    obs_buf = torch.zeros((T, N) + obs_shape, dtype=torch.uint8, device=device)
-    actions = torch.zeros((T, N), dtype=torch.long, device=device)
-    logprobs = torch.zeros((T, N), device=device)
-    rewards = torch.zeros((T, N), device=device)
-    dones = torch.zeros((T, N), device=device)
-    values = torch.zeros((T, N), device=device)
-
-    obs_np, _ = envs.reset(seed=config.seed)
-    next_obs = torch.from_numpy(obs_np).to(device)
-    recent: dict[str, list[np.ndarray]] = {"coin_collected": [], "reached_end": [], "died": [], "steps": []}
+    rollout = Rollout.empty(T, N, obs_shape, torch.from_numpy(np.zeros(0, dtype=space.dtype)).dtype, device)
+    obs, _ = envs.reset(seed=config.seed)
+    recent: dict[str, list[np.ndarray]] = {key: [] for key in EPISODE_STATS}
     history: list[dict[str, float]] = []
     start, steps_done = time.perf_counter(), 0
     bar = tqdm(total=config.num_iterations * config.batch_size, unit="step", unit_scale=True, disable=not progress)
 
     for iteration in range(config.num_iterations):
         # ---- rollout: act in all envs at once, no gradients ----
+        obs = collect_rollout(envs, policy, rollout, obs, gen, config.gamma, recent)
         with torch.inference_mode():
-            for t in range(T):
-                obs_buf[t] = next_obs
-                logits, value = policy(next_obs)
-                action = sample_actions(logits.cpu(), gen)
-                actions[t] = action.to(device)
-                logprobs[t] = torch.log_softmax(logits, dim=1).gather(1, actions[t, :, None]).squeeze(1)
-                values[t] = value
-                obs_np, reward, terminated, truncated, info = envs.step(action.numpy())
-                rewards[t] = torch.from_numpy(reward).to(device)
-                dones[t] = torch.from_numpy((terminated | truncated).astype(np.float32)).to(device)
-                next_obs = torch.from_numpy(obs_np).to(device)
-                if "episode" in info:
-                    finished = info["_episode"]
-                    for key in recent:
-                        recent[key].append(info["episode"][key][finished])
-            _, next_value = policy(next_obs)
-            advantages, returns = compute_gae(rewards, values, dones, next_value, config.gamma, config.gae_lambda)
+            _, next_value = policy(torch.from_numpy(obs).to(device))
+            advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.dones, next_value,
+                                              config.gamma, config.gae_lambda)
 
         # ---- update: clipped surrogate on shuffled minibatches ----
-        b_obs = obs_buf.reshape((-1,) + obs_shape)
-        b_actions, b_logprobs = actions.reshape(-1), logprobs.reshape(-1)
-        b_advantages, b_returns, b_values = advantages.reshape(-1), returns.reshape(-1), values.reshape(-1)
+        # observations flattened to rows, so that a minibatch is one fast row gather (index_select)
+        b_obs = rollout.obs.reshape(config.batch_size, -1)
+        b_actions, b_logprobs = rollout.actions.reshape(-1), rollout.logprobs.reshape(-1)
+        b_advantages, b_returns, b_values = advantages.reshape(-1), returns.reshape(-1), rollout.values.reshape(-1)
         mb_size = config.batch_size // config.num_minibatches
-        clipfracs, approx_kls = [], []
+        diagnostics = []  # (approx_kl, clipfrac) per minibatch, as tensors: no sync inside the loop
         for _ in range(config.update_epochs):
             perm = torch.randperm(config.batch_size, generator=gen).to(device)
             for mb in perm.split(mb_size):
-                logits, newvalue = policy(b_obs[mb])
+                logits, newvalue = policy(b_obs.index_select(0, mb).view((-1,) + obs_shape))
                 logp_all = torch.log_softmax(logits, dim=1)
                 newlogprob = logp_all.gather(1, b_actions[mb, None]).squeeze(1)
                 entropy = -(logp_all.exp() * logp_all).sum(1).mean()
                 logratio = newlogprob - b_logprobs[mb]
                 ratio = logratio.exp()
                 with torch.no_grad():
-                    approx_kls.append(((ratio - 1) - logratio).mean().item())
-                    clipfracs.append(((ratio - 1).abs() > config.clip_coef).float().mean().item())
+                    diagnostics.append(torch.stack([((ratio - 1) - logratio).mean(),
+                                                    ((ratio - 1).abs() > config.clip_coef).float().mean()]))
                 mb_adv = b_advantages[mb]
                 mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
                 # L_clip = E[max(-A r, -A clip(r, 1-eps, 1+eps))]
@@ -236,12 +323,13 @@ def train(
                 optimizer.step()
 
         steps_done += config.batch_size
+        approx_kl, clipfrac = torch.stack(diagnostics).mean(0).tolist()
         row = {
             "iteration": iteration,
             "steps": steps_done,
             "time_s": time.perf_counter() - start,
-            "approx_kl": float(np.mean(approx_kls)),
-            "clipfrac": float(np.mean(clipfracs)),
+            "approx_kl": approx_kl,
+            "clipfrac": clipfrac,
             "value_loss": float(v_loss.item()),
             "entropy": float(entropy.item()),
             "explained_variance": _explained_variance(b_values, b_returns),

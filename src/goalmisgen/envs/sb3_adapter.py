@@ -3,6 +3,12 @@
 SB3 can train on ``CoinRunGridEnv`` unchanged (one Python env per copy, through its
 ``DummyVecEnv``); this adapter instead hands SB3 the numpy-batched env, so comparisons of PPO
 implementations measure the learners and not the environment loop.
+
+SB3's conventions for an episode that ended on a step: ``infos[i]["terminal_observation"]`` (its
+last observation: the returned one is already the next episode's first) and
+``infos[i]["TimeLimit.truncated"]`` (True for a timeout, so that SB3's PPO bootstraps its value
+instead of treating it as a death), plus ``infos[i]["episode"]`` = {"r": return, "l": length} for
+SB3's logger.
 """
 
 from __future__ import annotations
@@ -10,7 +16,17 @@ from __future__ import annotations
 import numpy as np
 from stable_baselines3.common.vec_env import VecEnv
 
+from goalmisgen.envs import coinrun
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv
+
+
+def _episode_stats(info: dict):
+    """(stats, ended) of the episodes that ended on this step: Gymnasium's ``final_info`` keys,
+    or the older ``episode`` keys; None if none ended."""
+    for key in ("final_info", "episode"):
+        if isinstance(info.get(key), dict):
+            return info[key], np.asarray(info["_" + key], dtype=bool)
+    return None
 
 
 class SB3CoinRunVecEnv(VecEnv):
@@ -30,12 +46,18 @@ class SB3CoinRunVecEnv(VecEnv):
 
     def step_wait(self):
         obs, reward, terminated, truncated, info = self.env.step(self._actions)
+        done = terminated | truncated
         infos = [{} for _ in range(self.num_envs)]
-        if "episode" in info:
-            ep = info["episode"]
-            for i in np.nonzero(info["_episode"])[0]:
-                infos[i] = {"episode": {"r": 10.0 * float(ep["coin_collected"][i]), "l": int(ep["steps"][i])}}
-        return np.ascontiguousarray(obs), reward, terminated | truncated, infos
+        ended = _episode_stats(info)
+        has_final_obs = np.asarray(info.get("_final_obs", np.zeros(self.num_envs, dtype=bool)), dtype=bool)
+        for i in np.flatnonzero(done):
+            infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+            if has_final_obs[i]:
+                infos[i]["terminal_observation"] = np.asarray(info["final_obs"][i])
+            if ended is not None and ended[1][i]:
+                stats = ended[0]
+                infos[i]["episode"] = {"r": coinrun.COIN_REWARD * float(stats["coin_collected"][i]), "l": int(stats["steps"][i])}
+        return np.ascontiguousarray(obs), reward, done, infos
 
     def close(self):
         pass
