@@ -10,17 +10,33 @@ Stable contract (other tools rely on it)::
 
 ``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
 ``timed_out`` (each ``{"mean", "ci_low", "ci_high", "n"}``, over all levels), ``n_levels``,
-``n_good_levels``, and ``good_levels`` (the same metrics over the good levels only).
+``n_good_levels``, and ``good_levels`` (the same metrics over the good levels only). A value that
+is undefined (a mean over no good level) is ``null``, never a bare ``NaN``.
+
+No command loses a user's data: ``train --out`` is checked before training starts and an existing
+checkpoint is replaced only with ``--force``; ``regenerate`` writes into a temporary folder next to
+the ``data/`` folder it regenerates and swaps it in at the end (an interrupted run leaves the old
+folder whole). Every value is checked before any work starts, and bad input gives one ``error:`` line.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import math
+import os
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
+
+from goalmisgen.validation import check_float, check_int
 
 ENVS = ("coinrun", "procgen-coinrun")
+MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than this is a typo
+RENAME_EXCHANGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default=None, help="override the network's device (cpu, cuda)")
     t.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall time (the checkpoint records the steps done)")
     t.add_argument("--checkpoint-every", type=int, default=0, help="also save to --out every this many iterations (0: only at the end)")
-    t.add_argument("--out", required=True, help="checkpoint path (.pt)")
+    t.add_argument("--out", required=True, help="checkpoint path (.pt); checked before training")
+    t.add_argument("--force", action="store_true", help="replace --out if it exists")
     t.add_argument("--no-progress", action="store_true")
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on held-out levels")
@@ -59,7 +76,58 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_device(device: str | None) -> None:
+    """ValueError unless ``device`` names a torch device that this machine has."""
+    if device is None:
+        return
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device={device!r} is not allowed: device must be a torch device such as cpu or cuda") from None
+    present = {"cpu": True, "cuda": torch.cuda.is_available(),
+               "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()}
+    if not present.get(kind, False):
+        raise ValueError(f"device={device!r} is not available on this machine; use --device cpu")
+
+
+def check_out(out: str, force: bool) -> Path:
+    """``out`` as a checkpoint path that can be written, checked before any training.
+
+    Raises:
+        ValueError: if it is a directory, exists (without ``force``), or its folder cannot be
+            created or written.
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(f"out={out!r} is a directory; give the path of a .pt file")
+    if path.exists() and not force:
+        raise ValueError(f"out={out!r} exists; pass --force to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"out={out!r}: its folder cannot be created ({error.strerror})") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"out={out!r} cannot be written (no permission)")
+    return path
+
+
+def _check_train_args(args) -> None:
+    check_int("--seed", args.seed, low=0)
+    check_int("--steps", args.steps, low=1)
+    check_float("--random-fraction", args.random_fraction, low=0.0, high=1.0)
+    check_int("--num-levels", args.num_levels, low=0)
+    check_int("--start-level", args.start_level, low=0)
+    if args.max_minutes is not None:
+        check_float("--max-minutes", args.max_minutes, low=0.0, low_open=True)
+    check_int("--checkpoint-every", args.checkpoint_every, low=0)
+    _check_device(args.device)
+    check_out(args.out, args.force)
+
+
 def _train(args) -> None:
+    _check_train_args(args)
     from goalmisgen.agents import PPOConfig, save_agent, save_policy, train
 
     env_options = {"coin_placement": args.coin_placement, "random_fraction": args.random_fraction,
@@ -84,7 +152,26 @@ def _train(args) -> None:
     print(json.dumps({"out": str(path), **result.metrics}))
 
 
+def _json_safe(value):
+    """``value`` with every NaN or infinity replaced by None (JSON's ``null``)."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _evaluate(args) -> None:
+    check_int("--levels", args.levels, low=1, high=MAX_LEVELS)
+    if args.start_level is not None:
+        check_int("--start-level", args.start_level, low=0)
+    check_int("--filter-runs", args.filter_runs, low=0)
+    check_int("--seed", args.seed, low=0)
+    _check_device(args.device)
+    if not Path(args.agent).is_file():
+        raise ValueError(f"agent={args.agent!r} is not a file; give a checkpoint (.pt) written by train")
     from goalmisgen.agents import load_agent
 
     agent = load_agent(args.agent, device=args.device)
@@ -101,13 +188,56 @@ def _evaluate(args) -> None:
         ev = evaluate(agent, start_level=HELD_OUT_START if args.start_level is None else args.start_level, **common)
     d = ev.to_json_dict()
     if args.json:
-        print(json.dumps(d))
+        print(json.dumps(_json_safe(d), allow_nan=False))
         return
     for k in ("coin_collected", "reached_end", "died", "timed_out"):
         v, g = d[k], d["good_levels"][k]
         print(f"{k:15s} all {v['mean']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}]   "
               f"good {g['mean']:.3f} [{g['ci_low']:.3f}, {g['ci_high']:.3f}]")
     print(f"levels: {d['n_levels']}, good levels: {d['n_good_levels']}")
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders of one file system in a single step (``renameat2`` with
+    ``RENAME_EXCHANGE``); where the kernel or C library lacks it, two renames."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None and renameat2(-100, os.fsencode(a), -100, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return
+    old = b.with_name(b.name + f".old-{os.getpid()}")
+    b.rename(old)
+    a.rename(b)
+    old.rename(a)
+
+
+def regenerate(name: str) -> None:
+    """Run the experiment ``name`` into a temporary copy of its ``data/`` folder, then swap the
+    copy in; an interruption or error leaves the ``data/`` folder as it was."""
+    from goalmisgen import experiments
+
+    if name == "headline":
+        final = experiments.DATA / "coinrun_headline"
+    else:
+        final = experiments.DATA / experiments.PROCGEN_AGENTS["gpu" if name == "procgen" else "cpu"]["folder"]
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".regenerate-{name}-", dir=final.parent) as staging:
+        staged = Path(staging) / final.name
+        if final.is_dir():
+            shutil.copytree(final, staged)  # files the experiment reads (a shipped agent) or does not rewrite
+        if name == "headline":
+            experiments.headline(out_dir=staged)
+        else:
+            data = experiments.DATA
+            experiments.DATA = Path(staging)  # procgen_evaluation writes next to the agent, under DATA
+            try:
+                experiments.procgen_evaluation("gpu" if name == "procgen" else "cpu")
+            finally:
+                experiments.DATA = data
+        if final.is_dir():
+            _exchange(staged, final)  # the old folder ends in the staging folder, removed with it
+        else:
+            staged.rename(final)
+    print(f"regenerated {final}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,13 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "evaluate":
             _evaluate(args)
         elif args.command == "regenerate":
-            from goalmisgen.experiments import EXPERIMENTS
-
-            for name in EXPERIMENTS if args.experiment == "all" else [args.experiment]:
-                EXPERIMENTS[name]()
+            for name in ("headline", "procgen", "procgen-cpu") if args.experiment == "all" else [args.experiment]:
+                regenerate(name)
     except (ValueError, FileNotFoundError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing was replaced", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -3,19 +3,24 @@
 ::
 
     python -m goalmisgen.exercises student [NOTEBOOKS ...] [--out student] [--book .] [--execute]
-    python -m goalmisgen.exercises grade SUBMISSIONS_DIR --out grades.csv [--timeout 600]
+    python -m goalmisgen.exercises grade SUBMISSIONS_DIR --reference book/CHAPTER.ipynb --out grades.csv
+        [--timeout 600] [--check-timeout 60] [--sandbox auto] [--memory-gb 4] [--force]
 
 ``student`` writes the student edition (default: every notebook in ``_toc.yml``) and the files
-``jupyter-book build`` needs; ``grade`` executes every notebook of a folder of submissions and
-writes one CSV row per student and exercise.
+``jupyter-book build`` needs; ``grade`` runs every notebook of a folder of submissions, each in a
+sandbox, and writes one CSV row per student and exercise as each student finishes. Ctrl-C or
+SIGTERM stops grading: the rows of the students graded so far stay in the CSV, and every
+submission's process is killed.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
-from goalmisgen.exercises.grade import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_submissions
+from goalmisgen.exercises import _sandbox
+from goalmisgen.exercises.grade import DEFAULT_CHECK_TIMEOUT, DEFAULT_MEMORY_GB, DEFAULT_TIMEOUT, grade_submissions
 from goalmisgen.exercises.student import make_student_edition
 
 
@@ -32,12 +37,17 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="execute and grade a folder of submitted notebooks")
     g.add_argument("submissions", help="folder with one .ipynb per student (student = file name without .ipynb)")
-    g.add_argument("--out", required=True, help="CSV to write: student, exercise, score, status, message")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per notebook (default {DEFAULT_TIMEOUT})")
+    g.add_argument("--out", required=True, help="CSV to write: student, exercise, score, status, message, flags")
+    g.add_argument("--force", action="store_true", help="replace --out if it exists")
+    g.add_argument("--reference", required=True,
+                   help="the instructor's edition of the chapter: its checker calls are the exercises graded")
+    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per notebook (default {DEFAULT_TIMEOUT:g})")
     g.add_argument("--check-timeout", type=float, default=DEFAULT_CHECK_TIMEOUT,
-                   help=f"seconds per checker when grading (default {DEFAULT_CHECK_TIMEOUT})")
-    g.add_argument("--reference", default=None,
-                   help="a notebook whose checker calls list the exercises (default: those found in the submissions)")
+                   help=f"seconds per exercise's checks (default {DEFAULT_CHECK_TIMEOUT:g})")
+    g.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "unshare", "none"),
+                   help="isolation of each submission (default auto: bubblewrap, else namespaces; see book/contributing_exercises.md)")
+    g.add_argument("--memory-gb", type=float, default=DEFAULT_MEMORY_GB,
+                   help=f"memory limit of each submission's process in GiB (default {DEFAULT_MEMORY_GB:g})")
     return p
 
 
@@ -51,17 +61,43 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {path}")
             print(f"student edition: {len(written)} notebooks in {args.out}; web edition: jupyter-book build {args.out}")
         else:
-            grades = grade_submissions(
-                args.submissions, args.out, timeout=args.timeout, check_timeout=args.check_timeout, reference=args.reference
-            )
-            summary = grades.groupby("student")["score"].sum()
-            n_exercises = grades["exercise"].nunique()
-            for student, score in summary.items():
-                print(f"{student}: {score}/{n_exercises}")
-            print(f"wrote {args.out}")
+            return _grade(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+WARNINGS = {
+    "unshare": " (files are not isolated: submissions can read and write your files; bubblewrap isolates them)",
+    "none": " (no isolation: submissions run with your rights and can outlive grading)",
+}
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _grade(args: argparse.Namespace) -> int:
+    graded = []
+
+    def progress(student: str, rows: list[dict]) -> None:
+        graded.append(student)
+        print(f"{student}: {sum(r['score'] for r in rows)}/{len(rows)}", flush=True)
+
+    mechanism = _sandbox.choose(args.sandbox)
+    print(f"sandbox: {mechanism}" + WARNINGS.get(mechanism, ""), file=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _stop)  # SIGTERM stops grading as Ctrl-C does
+    try:
+        grade_submissions(args.submissions, args.out, timeout=args.timeout, check_timeout=args.check_timeout,
+                          reference=args.reference, force=args.force, sandbox=args.sandbox,
+                          memory_gb=args.memory_gb, progress=progress)
+    except KeyboardInterrupt:
+        print(f"interrupted: the rows of {len(graded)} students are in {args.out}", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -46,9 +46,8 @@ def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise _NotImplemented from error
     except Exception as error:  # any error in the learner's code is a failed check, reported briefly
         shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
-        raise CheckFailed(
-            f"{getattr(func, '__name__', 'your function')}({shown}) raised {type(error).__name__}: {error}"
-        ) from None
+        kind = getattr(error, "remote_type", type(error).__name__)  # the grader's stand-in names the student's error
+        raise CheckFailed(f"{getattr(func, '__name__', 'your function')}({shown}) raised {kind}: {error}") from None
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -1,54 +1,66 @@
-"""Autograding: execute a folder of submitted notebooks and grade every exercise with its checker.
+"""Autograding: run a folder of submitted notebooks, each in a sandbox, and grade every exercise.
 
-``grade_submissions`` (``python -m goalmisgen.exercises grade SUBMISSIONS_DIR --out grades.csv``)
-takes one ``.ipynb`` per student (the student is the file name without ``.ipynb``) and, for each:
+``grade_submissions`` (``python -m goalmisgen.exercises grade SUBMISSIONS --reference NOTEBOOK
+--out grades.csv``) treats every submission as hostile code. For each student (the file name
+without ``.ipynb``):
 
-1. copies the whole folder to a temporary one, so a notebook that deletes or rewrites files in its
-   working folder harms neither the submissions nor the other students;
-2. executes the copy in a separate process (``_execute.py``) with a time limit per notebook; a cell
-   that raises does not stop the others, and when the time runs out the rest is skipped;
-3. appends a grading cell that calls every checker in strict mode, in the same kernel, on the
-   function of the learner's namespace (``_in_kernel.py``). Printed pass lines count for nothing;
-4. writes one CSV row per student and exercise: ``student, exercise, score, status, message``.
+1. the notebook, read into memory with all the others before any runs, is written alone into a
+   fresh temporary folder, next to a fresh copy of the ``goalmisgen`` package without ``book/``;
+2. a sandboxed process (``_sandbox``: bubblewrap, else namespaces; limits on memory, CPU and file
+   size; a cleared environment) runs its code cells (``_runner``), within ``timeout`` seconds;
+3. for each exercise of the *reference* notebook (the instructor's edition: a submission cannot
+   add or remove exercises), the checker runs **in the grader's process**, on a stand-in for the
+   student's function (``_remote``): every call sends the checker's inputs to the sandbox and
+   gets back the function's output as plain data, which the checker compares with the reference.
+   Each exercise has its own ``check_timeout``; an exercise that runs past it or kills its
+   process is graded ``timeout`` or ``crash``, the sandbox is killed, and the notebook is run
+   afresh for the exercises left, so one exercise's misbehaviour affects only its own grade;
+4. the sandbox and everything it started is killed; the submissions on disk are checked against
+   their copies in memory (a changed one is restored, and the notebook that changed it flagged);
+   the rows so far are written to ``out`` (a new file renamed over the old one, so an
+   interruption leaves every finished student's rows and never a half-written file).
 
-Statuses: ``pass`` (score 1); ``fail`` (a wrong answer, or the function is missing);
-``not-implemented`` (the stub is still there); ``timeout`` (the checker or the notebook ran out of
-time before the exercise could be graded); ``crash`` (the kernel died, e.g. ``os._exit``, or the
-notebook could not be read or graded).
-
-The exercises are the checkers called (``check_x(x)``) in a reference notebook, or else in any
-submission, so a student who deleted a checker cell is still graded on that exercise. Each
-checker is applied to the function named in the student's own call, if there is one.
-
-This is not a sandbox: the notebooks run with the grader's permissions. Grade untrusted work in a
-container or a throwaway account.
+Columns: ``student, exercise, score, status, message, flags``. Statuses: ``pass`` (score 1),
+``fail`` (a wrong answer or a missing function), ``not-implemented`` (the stub is still there),
+``timeout``, ``crash`` (the process died or answered nonsense; or the notebook cannot be read),
+``refused`` (a symbolic link, not a notebook). Flags, for the instructor to look at:
+``uses-reference`` (the graded function is, or calls, the package's reference implementation),
+``changed-submissions`` (the notebook changed a submission or the reference; they were restored),
+``unsandboxed`` (graded with ``sandbox="none"``). Cells that start with ``=``, ``+``, ``-``, ``@``
+(or a tab or carriage return) are written with a leading ``'`` so that no spreadsheet runs them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import hashlib
 import importlib
-import json
+import io
+import math
 import os
 import pkgutil
-import secrets
-import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-from dataclasses import asdict, dataclass, replace
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
-from goalmisgen.exercises import _source
+from goalmisgen.exercises import _sandbox, _source
+from goalmisgen.exercises._check import CheckFailed, NotImplementedYet
+from goalmisgen.exercises._remote import ExerciseTimeout, ProcessDied, RemoteFunction, StudentProcess
+from goalmisgen.validation import check_float
 
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_CHECK_TIMEOUT = 60.0
-STARTUP_MARGIN_S = 60.0
-COLUMNS = ["student", "exercise", "score", "status", "message"]
-STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash")
+DEFAULT_MEMORY_GB = 4.0
+COLUMNS = ["student", "exercise", "score", "status", "message", "flags"]
+STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash", "refused")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_MESSAGE = 1000  # characters of a CSV message (a checker may quote a long output)
 _NOT_CHECKER_MODULES = {"grade", "student", "quiz"}
 
 
@@ -76,120 +88,223 @@ def known_checkers() -> dict[str, tuple[str, str]]:
     return found
 
 
-def _calls(path: Path, known: dict[str, tuple[str, str]]) -> list[Check]:
-    """The known checker calls of one notebook (none if it cannot be read)."""
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception:  # an unreadable submission is reported when it is graded
+def references(module_name: str) -> set[str]:
+    """``module.qualname`` of the reference implementations a checker module compares with:
+    the package functions it imports (outside ``exercises``) and its own ``reference_*``."""
+    module = importlib.import_module(module_name)
+    found = set()
+    for name, value in vars(module).items():
+        owner = getattr(value, "__module__", "") or ""
+        if callable(value) and (name.startswith("reference_") or (owner.startswith("goalmisgen.") and not owner.startswith("goalmisgen.exercises"))):
+            found.add(f"{owner}.{value.__qualname__}")
+    return found
+
+
+def _calls(nb: nbformat.NotebookNode | None, known: dict[str, tuple[str, str]]) -> list[Check]:
+    if nb is None:
         return []
     return [Check(known[c.checker][1], known[c.checker][0], c.checker, c.function) for c in _source.checker_calls(nb) if c.checker in known]
 
 
-def checks_in(notebooks: list[Path]) -> list[Check]:
-    """The exercises graded: each checker called in the notebooks, once, in order of appearance."""
-    known = known_checkers()
+def _read(data: bytes) -> nbformat.NotebookNode | None:
+    try:
+        return nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception:  # a submission may be any file named .ipynb; its grading says so
+        return None
+
+
+def checks_in(reference: Path) -> list[Check]:
+    """The exercises graded: each checker the reference notebook calls, once, in order."""
     checks: dict[str, Check] = {}
-    for path in notebooks:
-        for check in _calls(path, known):
-            checks.setdefault(check.checker, check)
+    for check in _calls(_read(reference.read_bytes()), known_checkers()):
+        checks.setdefault(check.checker, check)
     return list(checks.values())
 
 
-def own_checks(notebook: Path, checks: list[Check]) -> list[Check]:
-    """``checks`` with each function name taken from the notebook's own checker call, if it has one
-    (a learner may have renamed the function and the call together)."""
-    own = {check.checker: check.function for check in _calls(notebook, known_checkers())}
+def own_checks(nb: nbformat.NotebookNode | None, checks: list[Check]) -> list[Check]:
+    """``checks`` with each function name taken from the notebook's own call of that checker, if it
+    has one (a learner may have renamed the function and the call together). Only the name is
+    taken: the exercises are those of ``checks``."""
+    own = {check.checker: check.function for check in _calls(nb, known_checkers())}
     return [replace(check, function=own.get(check.checker, check.function)) for check in checks]
 
 
-def _run_worker(notebook: Path, folder: Path, checks: list[Check], timeout: float, check_timeout: float) -> dict | None:
-    """Execute and grade ``notebook`` in a temporary copy of ``folder``; the worker's result, or
-    None when it had to be killed."""
-    with tempfile.TemporaryDirectory(prefix="goalmisgen-grade-") as work_root, \
-            tempfile.TemporaryDirectory(prefix="goalmisgen-control-") as control:
-        work = Path(work_root) / "submissions"
-        shutil.copytree(folder, work, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        request = {
-            "notebook": str(work / notebook.name),
-            "workdir": str(work),
-            "timeout": timeout,
-            "check_timeout": check_timeout,
-            "checks": [asdict(check) for check in checks],
-            "nonce": f"GRADE-{secrets.token_hex(16)}:",
-            "kernel_pid_file": str(Path(control) / "kernel.pid"),
-        }
-        request_path, result_path = Path(control) / "request.json", Path(control) / "result.json"
-        request_path.write_text(json.dumps(request))
-        limit = timeout + len(checks) * check_timeout + STARTUP_MARGIN_S
-        with open(Path(control) / "worker.log", "w") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "goalmisgen.exercises._execute", str(request_path), str(result_path)],
-                cwd=control, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-            try:
-                worker.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                pass
-            finally:
-                _kill_group(worker.pid)
-                worker.wait()
-                kernel_pid = Path(request["kernel_pid_file"])
-                if kernel_pid.is_file():
-                    _kill_group(int(kernel_pid.read_text()))
-        if not result_path.is_file():
-            return None
-        return json.loads(result_path.read_text())
+def _row(student: str, check: Check, status: str, message: str, flags: set[str] = frozenset()) -> dict:
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
+    return {"student": student, "exercise": check.label, "score": int(status == "pass"), "status": status,
+            "message": message, "flags": " ".join(sorted(flags))}
 
 
-def _kill_group(leader: int) -> None:
-    """Kill the process group led by ``leader`` (the worker, or the kernel and what it started)."""
+def _run_checker(process: StudentProcess, check: Check, check_timeout: float) -> tuple[str, str]:
+    """Grade one exercise in this process, calling the student's function through ``process``."""
+    function = process.report["functions"].get(check.function, {}) if isinstance(process.report.get("functions"), dict) else {}
+    if not (isinstance(function, dict) and function.get("callable") is True):
+        return "missing", f"no function named `{check.function}` is defined"
+    checker = getattr(importlib.import_module(check.module), check.checker)
+    remote = RemoteFunction(process, check.function, time.monotonic() + check_timeout)
+    prefix = f"{check.label}: "
     try:
-        os.killpg(leader, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            checker(remote, strict=True)
+    except NotImplementedYet as failure:
+        return "not-implemented", str(failure).removeprefix(prefix)
+    except CheckFailed as failure:
+        return "fail", str(failure).removeprefix(prefix)
+    except ExerciseTimeout:
+        return "timeout", f"your function did not answer within {check_timeout:g} s (an endless loop?)"
+    except ProcessDied as error:
+        return "crash", f"the notebook's process died or answered nonsense while this exercise was checked ({error})"
+    except Exception as error:  # an output the checker cannot read at all (None where a number was due, say)
+        return "fail", f"your function's output could not be checked ({type(error).__name__}: {str(error)[:200]})"
+    return "pass", ""
 
 
-def _rows(student: str, checks: list[Check], result: dict | None, timeout: float) -> list[dict]:
-    """One CSV row per exercise from the worker's result."""
-
-    def row(check: Check, status: str, message: str) -> dict:
-        return {"student": student, "exercise": check.label, "score": int(status == "pass"), "status": status, "message": message}
-
-    if result is None:
-        return [row(c, "timeout", f"the notebook was killed after running past its {timeout:g} s limit") for c in checks]
-    if "unreadable" in result:
-        return [row(c, "crash", f"the notebook could not be read ({result['unreadable']})") for c in checks]
-    if result["crashed_at"] is not None:
-        where = f"cell {result['crashed_at']}" if result["grading"] is None else "the grading cell"
-        message = f"the kernel died while running {where} (os._exit, a crash in native code, or out of memory)"
-        return [row(c, "crash", message) for c in checks]
-    if result["grading"] == "timeout":
-        return [row(c, "timeout", "grading did not finish: the kernel was still busy after the notebook's time ran out") for c in checks]
-    if result["verdicts"] is None:
-        errors = "; ".join(f"{e['ename']}: {e['evalue']}" for e in result.get("grading_errors", []))
-        return [row(c, "crash", "the grading cell produced no result" + (f" ({errors})" if errors else "")) for c in checks]
-    first_error = result["errors"][0] if result["errors"] else None
-    rows = []
-    for check, verdict in zip(checks, result["verdicts"]):
-        status, message = verdict["status"], verdict["message"]
-        if status == "missing":
-            if result["stopped_at"] is not None:
-                status, message = "timeout", f"{message}: the notebook ran out of time ({timeout:g} s) at cell {result['stopped_at']}"
-            else:
-                status = "fail"
-                if first_error:
-                    message += f" (cell {first_error['cell']} raised {first_error['ename']}: {first_error['evalue']})"
-        rows.append(row(check, status, message))
-    return rows
+def _uses_reference(process: StudentProcess, check: Check) -> bool:
+    functions = process.report.get("functions")
+    info = functions.get(check.function) if isinstance(functions, dict) else None
+    uses = info.get("uses") if isinstance(info, dict) else None
+    return isinstance(uses, list) and bool(set(map(str, uses)) & references(check.module))
 
 
-def grade_notebook(notebook: str | Path, checks: list[Check], timeout: float = DEFAULT_TIMEOUT,
-                   check_timeout: float = DEFAULT_CHECK_TIMEOUT) -> pd.DataFrame:
-    """Grade one notebook (executed in a temporary copy of its folder); one row per check."""
-    path = Path(notebook).resolve()
-    checks = own_checks(path, checks)
-    result = _run_worker(path, path.parent, checks, timeout, check_timeout)
-    return pd.DataFrame(_rows(path.stem, checks, result, timeout), columns=COLUMNS)
+def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: float = DEFAULT_TIMEOUT,
+                   check_timeout: float = DEFAULT_CHECK_TIMEOUT, sandbox: str = "bwrap",
+                   memory_gb: float = DEFAULT_MEMORY_GB) -> list[dict]:
+    """Grade one submission (the notebook's bytes) in sandboxes; one row per check, in order."""
+    nb = _read(data)
+    base_flags = {"unsandboxed"} if sandbox == "none" else set()
+    if nb is None:
+        return [_row(student, c, "crash", "the notebook could not be read (not a valid .ipynb file)", base_flags) for c in checks]
+    checks = own_checks(nb, checks)
+    cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    limits = _sandbox.Limits(memory=int(memory_gb * 2**30),
+                             cpu_seconds=math.ceil(2 * (timeout + len(checks) * check_timeout) + 2 * 60))
+    rows: dict[str, dict] = {}
+    left = list(checks)
+    while left:
+        with tempfile.TemporaryDirectory(prefix="goalmisgen-grade-") as root:
+            work = Path(root) / "work"
+            work.mkdir()
+            (work / "submission.ipynb").write_bytes(data)  # the notebook may read its own file, and only that
+            site = _sandbox.package_copy(Path(root) / "package")
+            try:
+                process = StudentProcess(sandbox, cells, work, site, sorted({c.function for c in left}), timeout, limits)
+            except ExerciseTimeout:
+                message = f"the notebook was killed after running past its {timeout:g} s limit"
+                rows.update({c.checker: _row(student, c, "timeout", message, base_flags) for c in left})
+                break
+            except ProcessDied as error:
+                message = f"the notebook's process died while its cells ran (os._exit, a crash in native code, or out of memory: {error})"
+                rows.update({c.checker: _row(student, c, "crash", message, base_flags) for c in left})
+                break
+            try:
+                for check in list(left):
+                    status, message = _run_checker(process, check, check_timeout)
+                    status, message = _explain_missing(status, message, process.report, timeout)
+                    flags = base_flags | ({"uses-reference"} if _uses_reference(process, check) else set())
+                    rows[check.checker] = _row(student, check, status, message, flags)
+                    left.remove(check)
+                    if status in ("timeout", "crash"):
+                        break  # this process is spent: run the notebook afresh for the exercises left
+            finally:
+                process.close()
+    return [rows[c.checker] for c in checks]
+
+
+def _explain_missing(status: str, message: str, report: dict, timeout: float) -> tuple[str, str]:
+    if status != "missing":
+        return status, message
+    if report.get("stopped_at") is not None:
+        return "timeout", f"{message}: the notebook ran out of time ({timeout:g} s) at cell {report['stopped_at']}"
+    errors = report.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        message += f" (cell {first.get('cell')} raised {first.get('ename')}: {str(first.get('evalue'))[:200]})"
+    return "fail", message
+
+
+def escape_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not read as a formula: text that starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_rows(rows: list[dict], out: Path) -> None:
+    """Write ``rows`` as CSV to ``out`` atomically: a new file in the same folder, renamed over it."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: escape_cell(v) for k, v in row.items()})
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def check_out(out: str | Path, submissions: Path, force: bool = False) -> Path:
+    """``out`` as a path the grader may write, checked before any grading.
+
+    Raises:
+        ValueError: if it is a directory, lies inside the submissions folder, exists (without
+            ``force``), or its folder cannot be created or written.
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(f"out={str(out)!r} is a directory; give the path of a .csv file")
+    resolved, folder = path.resolve(), submissions.resolve()
+    if resolved == folder or folder in resolved.parents:
+        raise ValueError(f"out={str(out)!r} lies inside the submissions folder {str(submissions)!r}; write the grades elsewhere")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ValueError(f"out={str(out)!r} is not a regular file; give the path of a .csv file")
+    if path.exists() and not force:
+        raise ValueError(f"out={str(out)!r} exists; pass --force (force=True) to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"out={str(out)!r}: its folder cannot be created ({error.strerror})") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"out={str(out)!r} cannot be written (no permission)")
+    return path
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_submissions(folder: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The notebooks of ``folder`` (student -> bytes) and the students whose file is a symbolic link."""
+    notebooks, links = {}, []
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".ipynb":
+            continue
+        if path.is_symlink():
+            links.append(path.stem)
+        elif path.is_file():
+            notebooks[path.stem] = path.read_bytes()
+    return notebooks, links
+
+
+def _restore_changed(originals: dict[Path, bytes]) -> list[Path]:
+    """Put back any file (a submission, the reference) whose bytes changed on disk; those files."""
+    changed = []
+    for path, data in originals.items():
+        try:
+            same = not path.is_symlink() and path.is_file() and _digest(path.read_bytes()) == _digest(data)
+        except OSError:
+            same = False
+        if not same:
+            changed.append(path)
+            if path.is_symlink():
+                path.unlink()
+            path.write_bytes(data)
+    return changed
 
 
 def grade_submissions(
@@ -198,42 +313,69 @@ def grade_submissions(
     timeout: float = DEFAULT_TIMEOUT,
     check_timeout: float = DEFAULT_CHECK_TIMEOUT,
     reference: str | Path | None = None,
+    force: bool = False,
+    sandbox: str = "auto",
+    memory_gb: float = DEFAULT_MEMORY_GB,
+    progress: Callable[[str, list[dict]], None] | None = None,
 ) -> pd.DataFrame:
-    """Grade every ``.ipynb`` of the folder ``submissions``; write the table to ``out`` (CSV) if given.
+    """Grade every ``.ipynb`` of the folder ``submissions``, writing the rows to ``out`` as each
+    student finishes (see the module docstring).
 
     Args:
         submissions: a folder with one notebook per student.
-        out: the CSV to write (its folder is created).
-        timeout: seconds each notebook may run (the kernel's start is not counted).
-        check_timeout: seconds each checker may run in the grading cell.
-        reference: a notebook whose checker calls define the exercises; default: every known
-            checker call found in the submissions.
+        out: the CSV to write (its folder is created); checked before anything runs.
+        timeout: seconds each notebook's cells may run (finite, > 0).
+        check_timeout: seconds each exercise's checks may take (finite, > 0).
+        reference: the instructor's notebook, whose checker calls are the exercises. Required.
+        force: replace an existing ``out``.
+        sandbox: ``auto`` (bubblewrap, else namespaces), ``bwrap``, ``unshare`` or ``none``.
+        memory_gb: memory limit of each submission's process, in GiB.
+        progress: called with each student's name and rows once they are written.
 
     Returns:
-        The table written: columns ``student, exercise, score, status, message``.
+        The table written.
 
     Raises:
-        ValueError: if the folder does not exist or has no notebooks, a time limit is not a
-            positive number, the reference does not exist, or no checker call is found.
+        ValueError: for a folder that does not exist or holds no notebooks, a limit that is not a
+            finite positive number, a missing reference or one without checker calls, a bad
+            ``out``, or a sandbox that does not start here.
     """
     folder = Path(submissions)
     if not folder.is_dir():
         raise ValueError(f"submissions folder {str(submissions)!r} does not exist")
-    notebooks = sorted(p for p in folder.iterdir() if p.suffix == ".ipynb" and p.is_file())
-    if not notebooks:
+    timeout = check_float("timeout", timeout, low=0.0, low_open=True, high=7 * 24 * 3600)
+    check_timeout = check_float("check_timeout", check_timeout, low=0.0, low_open=True, high=24 * 3600)
+    memory_gb = check_float("memory_gb", memory_gb, low=0.25, high=1024)
+    notebooks, links = read_submissions(folder)
+    if not notebooks and not links:
         raise ValueError(f"submissions folder {str(submissions)!r} holds no .ipynb files (one per student)")
-    for name, value in (("timeout", timeout), ("check_timeout", check_timeout)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name}={value!r} must be a positive number of seconds")
-    if reference is not None and not Path(reference).is_file():
+    if reference is None:
+        raise ValueError("no reference notebook: pass --reference, the instructor's edition of the chapter (its checker calls are the exercises)")
+    reference = Path(reference)
+    if not reference.is_file():
         raise ValueError(f"reference notebook {str(reference)!r} does not exist")
-    checks = checks_in([Path(reference)] if reference is not None else notebooks)
+    if reference.resolve().parent == folder.resolve():
+        raise ValueError(f"reference notebook {str(reference)!r} lies in the submissions folder; keep the instructor's edition apart")
+    checks = checks_in(reference)  # read before any submission runs
     if not checks:
-        where = f"the reference {str(reference)!r}" if reference is not None else f"any notebook of {str(submissions)!r}"
-        raise ValueError(f"no checker call (a line like `check_swap_assignment(swap_assignment)`) found in {where}")
-    tables = [grade_notebook(path, checks, timeout, check_timeout) for path in notebooks]
-    grades = pd.concat(tables, ignore_index=True)
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        grades.to_csv(out, index=False)
-    return grades
+        raise ValueError(f"no checker call (a line like `check_swap_assignment(swap_assignment)`) found in the reference {str(reference)!r}")
+    out_path = check_out(out, folder, force) if out is not None else None
+    mechanism = _sandbox.choose(sandbox)
+    originals = {folder / f"{student}.ipynb": data for student, data in notebooks.items()}
+    originals[reference] = reference.read_bytes()
+    all_rows: list[dict] = []
+    for student in links:
+        rows = [_row(student, c, "refused", "the submission is a symbolic link; submit the notebook file itself") for c in checks]
+        all_rows += rows
+    for student, data in notebooks.items():
+        rows = grade_notebook(student, data, checks, timeout, check_timeout, mechanism, memory_gb)
+        if _restore_changed(originals):  # every process of this student is dead by now
+            rows = [{**r, "flags": " ".join(sorted(set(r["flags"].split()) | {"changed-submissions"}))} for r in rows]
+        all_rows += rows
+        if out_path is not None:
+            write_rows(all_rows, out_path)
+        if progress is not None:
+            progress(student, rows)
+    if out_path is not None:
+        write_rows(all_rows, out_path)
+    return pd.DataFrame(all_rows, columns=COLUMNS)

@@ -181,7 +181,8 @@ def make_student_edition(
 
     Raises:
         ValueError: for a notebook that does not exist or is not a ``.ipynb`` file, no book to
-            take the notebook list from, or an output that would overwrite a source.
+            take the notebook list from, an output that would overwrite a source, or an output
+            folder whose ``_config.yml`` or ``_toc.yml`` this command did not write.
     """
     book_dir = Path(book).resolve() if book is not None else find_book()
     if book is not None and not (book_dir / "_toc.yml").is_file():
@@ -210,6 +211,13 @@ def make_student_edition(
     clashes = [str(source) for source, target in targets.items() if target == source]
     if clashes:
         raise ValueError(f"out={str(out)!r} would overwrite the sources {clashes}; choose another output folder")
+    for name in ("_config.yml", "_toc.yml"):
+        existing = out_dir / name
+        if existing.is_symlink() or (existing.exists() and not _written_here(existing)):
+            raise ValueError(
+                f"out={str(out)!r} holds a {name} that this command did not write (a book's own?); "
+                "it would be replaced: choose another output folder"
+            )
 
     written = []
     for source, target in targets.items():
@@ -228,6 +236,15 @@ def make_student_edition(
     toc = _student_toc(book_dir, [targets[s].relative_to(out_dir).with_suffix("").as_posix() for s in sources])
     (out_dir / "_toc.yml").write_text(STUDENT_HEADER + yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
     return written
+
+
+def _written_here(path: Path) -> bool:
+    """Whether ``path`` is a file that this command wrote (it starts with ``STUDENT_HEADER``)."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return path.is_file() and stream.read(len(STUDENT_HEADER)) == STUDENT_HEADER
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _relative(path: Path, book: Path | None) -> Path:
