@@ -3,9 +3,15 @@ misgeneralization.
 
 Layers (one concept per module):
 
-- ``goalmisgen.envs``      environments (CoinRun-grid, ...), Gymnasium registration
+- ``goalmisgen.envs``      the grid core, environments (CoinRun-grid, ...), interventions, registration
+- ``goalmisgen.validation`` the one rule set for checking user input
 - ``goalmisgen.agents``    PPO, networks, checkpoints
 - ``goalmisgen.analysis``  evaluation with capability and goal metrics, confidence intervals, plots
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+# Register the Gymnasium ids on import, as minigrid and procgen do, so that both
+# gymnasium.make("goalmisgen/CoinRunGrid-v0") after `import goalmisgen` and the module-prefix form
+# gymnasium.make("goalmisgen:goalmisgen/CoinRunGrid-v0") work.
+from goalmisgen.envs import registration as _registration  # noqa: E402,F401

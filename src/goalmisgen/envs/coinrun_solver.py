@@ -1,10 +1,7 @@
-"""Exhaustive search over CoinRun-grid's own dynamics: can the coin be reached, and how fast?
+"""Shortest paths in CoinRun-grid, by the grid core's search over the game's own physics.
 
-Breadth-first search over agent states ``(x, y, jump lift, time mod enemy period)`` for a whole
-batch of levels at once, stepping every frontier state with every action through
-``coinrun.physics_step`` (the very function the environment uses), so the answer cannot drift
-from the game's rules. Enemies move on a fixed cycle, so time only matters modulo that cycle, and
-reaching a state earlier is never worse: the first visit is the only one that counts.
+The agent's state is ``(x, y, jump lift)``; enemies cycle with periods 4, 6 or 8 (patrols of 3,
+4 or 5 cells), so time matters modulo 24.
 """
 
 from __future__ import annotations
@@ -13,49 +10,45 @@ import numpy as np
 
 from goalmisgen.envs import coinrun_levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CoinRunOptions, CoinRunState, physics_step
+from goalmisgen.envs.grid.search import shortest_paths
+
+ENEMY_PERIOD_LCM = int(np.lcm.reduce(2 * (lv.SECTION_WIDTHS - 1)))
 
 
-def shortest_coin_paths(level_seeds, **options) -> np.ndarray:
-    """Fewest steps from the start to the coin for each level (-1 where the coin is unreachable
-    within ``max_steps``).
+def shortest_paths_to(levels: lv.CoinRunLevels, targets: np.ndarray, max_steps: int = 200) -> np.ndarray:
+    """Fewest steps from the start to any cell of ``targets`` (n, W, H) bool in each level of
+    ``levels`` (-1 where none can be reached within ``max_steps``). Collecting the coin ends an
+    episode, so a path through the coin only counts if the coin's cell is a target."""
+    n = len(levels)
+    K = levels.enemy_x0.shape[1]
+    state = CoinRunState(n, CoinRunOptions(num_sections=K, max_steps=max_steps))
+    state.load(np.arange(n), levels)
 
-    Args:
-        level_seeds: (n,) level seeds.
-        **options: CoinRunOptions (coin_placement, num_sections, max_steps, ...).
+    def step(i, s, t, a):
+        x, y, vy, died, coin = physics_step(state, i, s[0], s[1], s[2], t, a)
+        return (x, y, vy), died, coin
 
-    Returns:
-        (n,) int64.
-    """
-    opts = CoinRunOptions(**options)
+    start = (state.x.copy(), state.y.copy(), state.vy.copy())
+    sizes = (levels.width, lv.GRID_HEIGHT, lv.JUMP_HEIGHT + 1)
+    return shortest_paths(step, start, sizes, targets, len(ACTIONS), max_steps, ENEMY_PERIOD_LCM)
+
+
+def cell_targets(levels: lv.CoinRunLevels, x: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """(n, W, H) bool targets: cell ``(x[i], y[i])`` of each level, or the whole column ``x[i]``
+    when ``y`` is None."""
+    n = len(levels)
+    t = np.zeros((n, levels.width, lv.GRID_HEIGHT), dtype=bool)
+    if y is None:
+        t[np.arange(n), np.asarray(x)] = True
+    else:
+        t[np.arange(n), np.asarray(x), np.asarray(y)] = True
+    return t
+
+
+def shortest_coin_paths(level_seeds, max_steps: int = 200, **options) -> np.ndarray:
+    """Fewest steps from the start to the coin for each level seed (-1 where the coin is
+    unreachable within ``max_steps``). ``options`` are CoinRunOptions (coin_placement, ...)."""
+    opts = CoinRunOptions(max_steps=max_steps, **options)
     seeds = np.asarray(level_seeds, dtype=np.int64)
-    n = len(seeds)
-    state = CoinRunState(n, opts)
-    state.load(np.arange(n), state.generate(seeds))
-    W, H, P, V = opts.width, lv.GRID_HEIGHT, lv.enemy_period(), lv.JUMP_HEIGHT + 1
-    visited = np.zeros((n, W, H, V, P), dtype=bool)
-    best = np.full(n, -1, dtype=np.int64)
-
-    idx, x, y, vy = np.arange(n), state.x.copy(), state.y.copy(), state.vy.copy()
-    visited[idx, x, y, vy, 0] = True
-    num_actions = len(ACTIONS)
-    for t in range(opts.max_steps):
-        if idx.size == 0:
-            break
-        m = idx.size
-        a = np.repeat(np.arange(num_actions), m)
-        i, x0, y0, v0 = (np.tile(arr, num_actions) for arr in (idx, x, y, vy))
-        nx, ny, nvy, died, coin = physics_step(state, i, x0, y0, v0, np.full(i.size, t), a)
-        solved = np.unique(i[coin])
-        best[solved[best[solved] < 0]] = t + 1
-        keep = ~died & ~coin & (best[i] < 0)
-        i, nx, ny, nvy = i[keep], nx[keep], ny[keep], nvy[keep]
-        phase = (t + 1) % P
-        fresh = ~visited[i, nx, ny, nvy, phase]
-        i, nx, ny, nvy = i[fresh], nx[fresh], ny[fresh], nvy[fresh]
-        key = np.unique(((i * W + nx) * H + ny) * V + nvy)
-        vy = key % V
-        y = (key // V) % H
-        x = (key // (V * H)) % W
-        idx = key // (V * H * W)
-        visited[idx, x, y, vy, phase] = True
-    return best
+    levels = CoinRunState.generate(seeds, opts)
+    return shortest_paths_to(levels, cell_targets(levels, levels.coin_x, levels.coin_y), max_steps)

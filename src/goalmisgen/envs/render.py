@@ -78,21 +78,29 @@ def draw_grid(solid, lava, coin, enemies, agent, wall_columns=(), cell: int = CE
 def render_level(state, i: int = 0, cell: int = CELL) -> np.ndarray:
     """(H * cell, W * cell, 3) uint8 frame of level ``i`` of a CoinRunState, as it is now."""
     t = state.t[i]
-    ex = lv.enemy_positions(state.enemy_x0[i], state.enemy_phase[i], t)
+    ex = lv.enemy_positions(state.enemy_x0[i], state.enemy_width[i], state.enemy_phase[i], t)
     enemies = [(int(x), int(y)) for x, y, a in zip(ex, state.enemy_y[i], state.enemy_active[i]) if a]
+    # Crop the spare columns right of the wall (they only matter once the end is made permeable).
+    floor = state.solid[i].sum(axis=1)
+    walls = np.nonzero(floor == lv.GRID_HEIGHT)[0]
+    right = walls[walls > 0]
+    last = int(right[0]) if len(right) else state.width - 1
+    last = max(last, int(state.x[i]) + 1)
+    last = min(last, state.width - 1)
     return draw_grid(
-        state.solid[i],
-        state.lava[i],
-        (int(state.coin_x[i]), int(state.coin_y[i])),
+        state.solid[i][: last + 1],
+        state.lava[i][: last + 1],
+        (int(state.coin_x[i]), int(state.coin_y[i])) if state.coin_present[i] else None,
         enemies,
         (int(state.x[i]), int(state.y[i])),
-        wall_columns=(0, state.width - 1),
+        wall_columns=[x for x in (0, last) if floor[x] == lv.GRID_HEIGHT],
         cell=cell,
     )
 
 
 def render_observation(obs: np.ndarray, cell: int = CELL) -> np.ndarray:
-    """Draw what the agent sees: obs (5, H, V) -> (H * cell, V * cell, 3) uint8 image."""
+    """Draw what the agent sees: obs (C, H, V) -> (H * cell, V * cell, 3) uint8 image (channels as
+    in ``coinrun.CHANNELS``; the enemies' next cells are not drawn)."""
     obs = np.asarray(obs)
     flip = obs[:, ::-1].transpose(0, 2, 1).astype(bool)  # channels, x, y from the bottom
     coin = np.argwhere(flip[2])

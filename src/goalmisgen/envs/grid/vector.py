@@ -1,0 +1,203 @@
+"""The Gymnasium shells every grid game shares: a batched vector env and a single env.
+
+A game provides a ``GridState`` subclass (its rules: how levels load, how agents move, what they
+see, what an episode's statistics are) and a ``GridOptions`` subclass; the shells here handle
+seeding, the level queue, same-step autoreset and Gymnasium's ``final_obs``/``final_info``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import gymnasium
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from goalmisgen.envs.grid.levels import LevelBatch, LevelQueue
+from goalmisgen.envs.grid.options import MAX_LEVEL_SEED, GridOptions
+from goalmisgen.validation import check_choice, check_int, check_int_array
+
+
+class GridState:
+    """Levels and agents of a batch of ``n`` episodes as numpy arrays; a game subclasses it.
+
+    Subclasses set the class attributes and implement the four methods below. ``t`` (n,) counts
+    the steps of each episode and ``level_seed`` (n,) names its level.
+    """
+
+    actions: ClassVar[tuple[str, ...]] = ()
+    """Names of the discrete actions."""
+    observation_shape: ClassVar = None
+    """Callable ``options -> (C, H, W)``."""
+
+    def __init__(self, n: int, options: GridOptions):
+        self.n, self.options = n, options
+        self.t = np.zeros(n, dtype=np.int64)
+        self.level_seed = np.zeros(n, dtype=np.int64)
+
+    @staticmethod
+    def generate(seeds: np.ndarray, options: GridOptions) -> LevelBatch:
+        """Generate the levels of ``seeds`` (n,) under ``options``."""
+        raise NotImplementedError
+
+    def load(self, ids: np.ndarray, batch: LevelBatch) -> None:
+        """Put the levels of ``batch`` into slots ``ids`` and their agents at the start."""
+        raise NotImplementedError
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Apply (n,) int64 actions; return (reward float32 (n,), terminated bool (n,))."""
+        raise NotImplementedError
+
+    def observe(self, ids: np.ndarray | None = None) -> np.ndarray:
+        """(m, C, H, W) uint8 observations of slots ``ids`` (default: all n)."""
+        raise NotImplementedError
+
+    def episode_stats(self, truncated: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-episode statistics as (n,) arrays, read on the step an episode ends."""
+        raise NotImplementedError
+
+
+class GridVecEnv(VectorEnv):
+    """``num_envs`` episodes of a grid game stepped together with numpy (Gymnasium vector API).
+
+    Finished episodes restart within the same step (``autoreset_mode`` SAME_STEP): the returned
+    observation is the first of the new episode, and, as Gymnasium defines it,
+    ``info["final_obs"]`` (num_envs, C, H, W) holds the last observation of each finished
+    episode and ``info["final_info"]`` its statistics (a dict of (num_envs,) arrays), both valid
+    where ``info["_final_obs"]`` / ``info["_final_info"]`` is True.
+
+    ``reset(options={"level_seeds": seeds})`` plays the given level seeds (one per env) and
+    ``reset(options={"levels": batch})`` plays a given ``LevelBatch`` (e.g. an edited one, see
+    ``goalmisgen.envs.interventions``); later episodes are drawn as usual.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"]}
+    state_cls: ClassVar[type[GridState]] = GridState
+    options_cls: ClassVar[type[GridOptions]] = GridOptions
+
+    def __init__(self, num_envs: int = 64, render_mode: str | None = None, **options):
+        self.num_envs = check_int("num_envs", num_envs, low=1, high=1_000_000)
+        self.render_mode = check_choice("render_mode", render_mode, (None, "rgb_array"))
+        self.options = self.options_cls.from_kwargs(options)
+        self.single_observation_space = gymnasium.spaces.Box(0, 1, self.state_cls.observation_shape(self.options), np.uint8)
+        self.single_action_space = gymnasium.spaces.Discrete(len(self.state_cls.actions))
+        self.observation_space = gymnasium.vector.utils.batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = gymnasium.spaces.MultiDiscrete(np.full(self.num_envs, len(self.state_cls.actions)))
+        self.state = self.state_cls(self.num_envs, self.options)
+        low, count = self.options.seed_range
+        self._levels = LevelQueue(self.generate, low, count, chunk=max(64, self.num_envs // 4))
+        self.autoreset = True
+        self._needs_reset = np.ones(self.num_envs, dtype=bool)
+
+    def generate(self, seeds) -> LevelBatch:
+        """The levels of ``seeds`` under this env's options."""
+        return self.state_cls.generate(np.asarray(seeds, dtype=np.int64), self.options)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """Start new episodes in every env (see the class docstring for ``options``)."""
+        super().reset(seed=seed)
+        if seed is not None:
+            self._levels.seed(seed)
+            self.action_space.seed(seed)
+        options = options or {}
+        if "levels" in options:
+            levels = options["levels"]
+            if not isinstance(levels, LevelBatch) or len(levels) != self.num_envs:
+                raise ValueError(f"levels must be a LevelBatch of {self.num_envs} levels, got {type(levels).__name__}")
+        elif "level_seeds" in options:
+            seeds = check_int_array("level_seeds", options["level_seeds"], shape=(self.num_envs,), low=0, high=MAX_LEVEL_SEED)
+            levels = self.generate(seeds)
+        else:
+            levels = self._levels.take(self.num_envs)
+        self.state.load(np.arange(self.num_envs), levels)
+        self._needs_reset[:] = False
+        return self.state.observe(), {}
+
+    def _check_actions(self, actions) -> np.ndarray:
+        return check_int_array("actions", actions, shape=(self.num_envs,), low=0, high=len(self.state_cls.actions) - 1)
+
+    def step(self, actions):
+        """Apply one action per env; returns (obs, reward, terminated, truncated, info)."""
+        if self._needs_reset.any():
+            raise RuntimeError("call reset() before step() (and after an episode ends when autoreset is off)")
+        s = self.state
+        reward, terminated = s.step(self._check_actions(actions))
+        truncated = ~terminated & (s.t >= self.options.max_steps)
+        done = terminated | truncated
+        obs = s.observe()
+        info: dict[str, Any] = {}
+        if done.any():
+            stats = s.episode_stats(truncated)
+            final_info: dict[str, Any] = {}
+            for key, value in stats.items():
+                final_info[key] = value
+                final_info[f"_{key}"] = done
+            info["final_obs"] = obs
+            info["_final_obs"] = done
+            info["final_info"] = final_info
+            info["_final_info"] = done
+            ids = np.nonzero(done)[0]
+            if self.autoreset:
+                s.load(ids, self._levels.take(len(ids)))
+                obs = obs.copy()
+                obs[ids] = s.observe(ids)
+            else:
+                self._needs_reset |= done
+        return obs, reward, terminated, truncated, info
+
+    def render(self):
+        """RGB frame (H*16, W*16, 3) uint8 of env 0's whole level."""
+        from goalmisgen.envs.render import render_level
+
+        return render_level(self.state, 0)
+
+
+class GridEnv(gymnasium.Env):
+    """One episode at a time: a view of a one-env ``GridVecEnv`` with autoreset off.
+
+    Same game, options and spaces as the vector env; ``reset(options={"level_seed": s})`` plays
+    level ``s`` and ``reset(options={"levels": batch})`` a one-level ``LevelBatch``. The step
+    info holds the episode statistics (and ``level_seed``) of the running episode.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 8}
+    vec_cls: ClassVar[type[GridVecEnv]] = GridVecEnv
+
+    def __init__(self, render_mode: str | None = None, **options):
+        self.render_mode = check_choice("render_mode", render_mode, (None, "rgb_array"))
+        self.vec = self.vec_cls(num_envs=1, **options)
+        self.vec.autoreset = False
+        self.vec._levels.chunk = 1
+        self.options = self.vec.options
+        self.observation_space = self.vec.single_observation_space
+        self.action_space = self.vec.single_action_space
+        self._done = True
+
+    @property
+    def state(self) -> GridState:
+        return self.vec.state
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        if "level_seed" in options:
+            level = check_int("level_seed", options.pop("level_seed"), low=0, high=MAX_LEVEL_SEED)
+            options["level_seeds"] = np.array([level])
+        obs, _ = self.vec.reset(seed=seed, options=options)
+        self._done = False
+        return np.ascontiguousarray(obs[0]), {"level_seed": int(self.state.level_seed[0])}
+
+    def step(self, action):
+        if self._done:
+            raise RuntimeError("the episode is over; call reset() before step()")
+        if not self.action_space.contains(action):
+            raise ValueError(f"action={action!r} is not allowed: action must be an integer in 0..{self.action_space.n - 1}")
+        obs, reward, terminated, truncated, info = self.vec.step(np.array([int(action)], dtype=np.int64))
+        stats = self.state.episode_stats(truncated)
+        self._done = bool(terminated[0] or truncated[0])
+        single = {k: v[0].item() for k, v in stats.items()}
+        return np.ascontiguousarray(obs[0]), float(reward[0]), bool(terminated[0]), bool(truncated[0]), single
+
+    def render(self):
+        """RGB frame (H*16, W*16, 3) uint8 of the whole level."""
+        return self.vec.render()
