@@ -76,8 +76,9 @@ def test_a_torch_file_of_another_kind_is_rejected(tmp_path):
 
 def test_an_agent_rejects_observations_of_another_shape(tiny_agent_path):
     agent = load_agent(tiny_agent_path)
-    with pytest.raises(ValueError, match=r"\(5, 10, 11\)"):
-        agent.act(np.zeros((4, 5, 10, 13), dtype=np.uint8))
+    c, h, w = agent.obs_shape
+    with pytest.raises(ValueError, match=rf"\({c}, {h}, {w}\)"):
+        agent.act(np.zeros((4, c, h, w + 2), dtype=np.uint8))
 
 
 @pytest.mark.parametrize(
@@ -233,3 +234,22 @@ def test_sb3_adapter_reports_timeouts_and_terminal_observations():
     assert infos[0]["TimeLimit.truncated"] is True and infos[1]["TimeLimit.truncated"] is False
     assert infos[0]["terminal_observation"].tolist() == [[[3, 3]]]
     assert infos[1]["episode"] == {"r": coinrun.COIN_REWARD, "l": 2} and infos[0]["episode"]["r"] == 0.0
+
+
+def test_coinrun_grid_timeouts_are_bootstrapped_with_the_value_of_the_final_observation():
+    from goalmisgen.agents.networks import make_network
+    from goalmisgen.agents.ppo import Rollout, collect_rollout
+    from goalmisgen.envs.registration import make_vec_env
+
+    env = make_vec_env("coinrun", 32, max_steps=3)
+    obs, _ = env.reset(seed=0)
+    shape = env.single_observation_space.shape
+    torch.manual_seed(0)
+    policy = make_network("mlp", shape, 6, 16)
+    torch.nn.init.constant_(policy.v.bias, 2.0)  # every state is worth about 2
+    rollout = Rollout.empty(6, 32, shape, torch.uint8, "cpu")
+    collect_rollout(env, policy, rollout, obs, torch.Generator().manual_seed(0), 0.9)
+    timed_out = (rollout.dones == 1) & (rollout.rewards != 0)
+    # with max_steps=3 most episodes time out at steps 2 and 5, and each gets 0 + 0.9 * V(final obs)
+    assert timed_out[2].sum() > 16 and timed_out[5].sum() > 16
+    assert torch.allclose(rollout.rewards[timed_out], torch.full_like(rollout.rewards[timed_out], 1.8), atol=0.2)

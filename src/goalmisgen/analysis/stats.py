@@ -204,7 +204,7 @@ def crossed_bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: 
         estimates.append(_crossed_estimate(x0, validf, level_counts, seed_counts))
     estimates = np.concatenate(estimates)
     estimates = estimates[~np.isnan(estimates)]
-    low, high = _percentiles(estimates, level)
+    low, high = _percentiles(estimates, level) if estimates.size else (_NAN, _NAN)
     return {"mean": mean, "ci_low": low, "ci_high": high, "n_seeds": int(n_seeds), "n_levels": int(n_levels)}
 
 
