@@ -133,7 +133,6 @@ def check_interval_fitness(interval_fitness: Callable) -> None:
         "is a sum, not a mean": lambda p, k, b, s0: k * reference_interval_fitness(p, k, b, s0),
         "has no cost of cooperating": lambda p, k, b, s0: (s0 + (k - 1) * p) / k - 0.5,
         "uses the first state at every step": lambda p, k, b, s0: s0 + b * p - 0.5,
-        "gives every step the learner's own previous action, the first one included": lambda p, k, b, s0: (k * p) / k + b * p - 0.5,
     }
     hints = {
         "ignores the first state": "the state of the interval's first step was set *before* the interval, so it is "
@@ -142,22 +141,28 @@ def check_interval_fitness(interval_fitness: Callable) -> None:
         "has no cost of cooperating": "every step, cooperating (probability p) also costs beta now: add beta * p.",
         "uses the first state at every step": "only the first state comes from before the interval; from the second "
         "step on, the state is the learner's own previous action (1 with probability p).",
-        "gives every step the learner's own previous action, the first one included": "the first state comes from "
-        "before the interval (probability first_state), not from this learner's play during it.",
     }
+    results = []
     for p, k, beta, s0 in cases:
-        expected = float(reference_interval_fitness(p, k, beta, s0))
         got = _as_float(call(interval_fitness, p, k, beta=beta, first_state=s0), "the fitness")
-        if np.isclose(got, expected, atol=1e-9):
-            continue
-        where = f"p={p}, k={k}, beta={beta}, first_state={s0}"
-        named = [name for name, f in wrong_answers.items() if np.isclose(got, f(p, k, beta, s0), atol=1e-9)]
-        hint = hints[named[0]] if named else (
-            "count the k steps: the first has state 1 with probability first_state, each later one with "
-            "probability p; every step pays beta * a - 0.5 on top of its state. Check a case by hand, e.g. "
-            "k = 2, p = 1, first_state = 0."
-        )
-        raise CheckFailed(f"for {where} expected {expected:+.4f}, got {got:+.4f}. Hint: {hint}")
+        results.append(((p, k, beta, s0), got))
+    wrong = [(case, got) for case, got in results if not np.isclose(got, reference_interval_fitness(*case), atol=1e-9)]
+    if not wrong:
+        return
+    # name the mistake whose formula reproduces every answer the learner got wrong
+    named = [
+        name for name, f in wrong_answers.items() if all(np.isclose(got, f(*case), atol=1e-9) for case, got in results)
+    ]
+    hint = hints[named[0]] if named else (
+        "count the k steps: the first has state 1 with probability first_state, each later one with "
+        "probability p; every step pays beta * a - 0.5 on top of its state. Check a case by hand, e.g. "
+        "k = 2, p = 1, first_state = 0."
+    )
+    (p, k, beta, s0), got = wrong[0]
+    expected = float(reference_interval_fitness(p, k, beta, s0))
+    raise CheckFailed(
+        f"for p={p}, k={k}, beta={beta}, first_state={s0} expected {expected:+.4f}, got {got:+.4f}. Hint: {hint}"
+    )
 
 
 PREDICTION_CONFIG = UnitTestConfig(learner="pbt", population=100, interval=10, beta=-0.95, n_trials=20, seed=7)
