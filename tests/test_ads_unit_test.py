@@ -242,3 +242,17 @@ def test_exploit_explore_can_report_who_copied_whom():
     assert losers.shape == donors.shape == (1, 2)
     assert set(losers[0]) == {0, 1} and set(donors[0]) <= {3, 4}
     np.testing.assert_array_equal(new[0, losers[0]], theta[0, donors[0]])
+
+
+def test_mean_band_averages_over_trials_and_brackets_the_mean():
+    import pandas as pd
+
+    from goalmisgen.ads.plots import mean_band
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(3, 40)) + np.arange(3)[:, None]  # 3 steps, 40 trials
+    frame = pd.DataFrame({"step": np.repeat([0, 10, 20], 40), "trial": np.tile(np.arange(40), 3), "y": values.ravel()})
+    band = mean_band(frame, "y")
+    np.testing.assert_allclose(band["mean"], values.mean(axis=1))
+    assert (band["low"] < band["mean"]).all() and (band["mean"] < band["high"]).all()
+    assert ((band["high"] - band["low"]) < 1.0).all()  # about 4 standard errors of a mean over 40 trials
