@@ -63,6 +63,8 @@ from goalmisgen.ads.swapping import seat_assignment
 from goalmisgen.analysis.stats import bootstrap_ci
 
 METRICS = ("accuracy", "kl", "drift", "welfare", "welfare_original_users")
+FINAL_FRACTION = 0.1
+"""Final values average the last this fraction of the records."""
 SELF_SELECTION = ("interest", "click")
 
 
@@ -164,7 +166,7 @@ class RecommenderResult:
         above = getattr(self, metric) >= level
         return np.where(above.any(axis=0), self.steps[above.argmax(axis=0)], self.config.n_steps)
 
-    def final(self, metric: str, last_fraction: float = 0.1) -> np.ndarray:
+    def final(self, metric: str, last_fraction: float = FINAL_FRACTION) -> np.ndarray:
         """``(n_trials,)`` mean of ``metric`` over the last ``last_fraction`` of the records."""
         if metric not in METRICS:
             raise ValueError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
