@@ -143,3 +143,17 @@ def test_results_have_the_documented_shapes_and_tables():
 def test_bad_configurations_name_the_value_and_what_is_allowed(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RecommenderConfig(**kwargs)
+
+
+def test_copies_are_scored_only_with_pbt_and_times_to_reach_a_level_are_recorded_steps():
+    plain = run_recommender(RecommenderConfig(n_learners=5, n_steps=60, n_trials=2, hidden=8, seed=0))
+    pbt = run_recommender(RecommenderConfig(n_learners=5, n_steps=60, n_trials=2, hidden=8, pbt=True, seed=0))
+    assert np.isnan(plain.copy_accuracy).all() and np.isnan(plain.donor_accuracy).all()
+    assert pbt.copy_accuracy.shape == (2,) and ((0 <= pbt.copy_accuracy) & (pbt.copy_accuracy <= 1)).all()
+    assert ((0 <= pbt.donor_accuracy) & (pbt.donor_accuracy <= 1)).all()
+    reach = pbt.steps_to_reach("drift", 0.0)
+    np.testing.assert_array_equal(reach, [0, 0])  # drift starts at 0
+    np.testing.assert_array_equal(pbt.steps_to_reach("drift", 5.0), [60, 60])  # never (drift <= 2)
+    assert set(pbt.steps_to_reach("kl", 1e-6)) <= set(pbt.steps.tolist())
+    with pytest.raises(ValueError, match="unknown metric"):
+        pbt.steps_to_reach("clicks", 0.5)

@@ -1,5 +1,7 @@
 """The HI-ADS unit test: reward, learners, PBT, swapping, the experiment loop and bad input."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -173,3 +175,84 @@ def test_results_have_the_documented_shapes_and_tables():
 def test_bad_configurations_name_the_value_and_what_is_allowed(kwargs, match):
     with pytest.raises(ValueError, match=match):
         UnitTestConfig(**kwargs)
+
+
+def test_failure_share_gets_an_exact_interval_that_is_never_zero_width():
+    res = run_unit_test(UnitTestConfig(learner="reinforce", population=4, n_steps=50, n_trials=20, seed=0))
+    ci = res.failure_ci()
+    assert ci["failures"] == int(res.failed().sum()) and ci["n"] == 20
+    if ci["failures"] == 0:
+        assert ci["ci_low"] == 0.0 and 0.16 < ci["ci_high"] < 0.18  # 0 of 20 allows up to about 17%
+    table = summary_frame([res])
+    assert {"failures", "fail_low", "fail_high"} <= set(table.columns)
+
+
+def test_final_learning_rates_are_recorded_and_only_pbt_changes_them():
+    plain = run_unit_test(UnitTestConfig(learner="reinforce", population=10, n_steps=20, n_trials=3, seed=1))
+    pbt = run_unit_test(UnitTestConfig(learner="pbt", population=10, interval=1, n_steps=20, n_trials=3, seed=1))
+    np.testing.assert_allclose(plain.final_lr, sample_learning_rates(np.random.default_rng(1), (3, 10)))
+    assert pbt.final_lr.shape == (3, 10) and not np.allclose(pbt.final_lr, plain.final_lr)
+
+
+def test_a_custom_seating_replaces_the_fixed_seats_and_bad_seatings_are_refused():
+    config = UnitTestConfig(learner="reinforce", population=4, n_steps=30, n_trials=2, seed=3)
+    rotation = run_unit_test(replace(config, swap=True))
+    custom = run_unit_test(config, seating=lambda step, n: (np.arange(n) + step) % n)
+    np.testing.assert_array_equal(rotation.p_cooperate, custom.p_cooperate)
+    with pytest.raises(ValueError, match="permutation of range\\(4\\)"):
+        run_unit_test(config, seating=lambda step, n: np.zeros(n, dtype=int))
+    with pytest.raises(ValueError, match="integer array of shape \\(4,\\)"):
+        run_unit_test(config, seating=lambda step, n: np.arange(n + 1))
+    with pytest.raises(ValueError, match="seating must be a function"):
+        run_unit_test(config, seating=3)
+
+
+def test_interval_fitness_follows_the_derivation_and_refuses_bad_arguments():
+    from goalmisgen.ads.unit_test import interval_fitness
+
+    # steady learners (first_state = p): the gap is (1 + beta) * (p1 - p2) for every k
+    for k in (1, 2, 10):
+        gap = interval_fitness(0.9, k, -0.5, 0.9) - interval_fitness(0.1, k, -0.5, 0.1)
+        assert gap == pytest.approx(0.5 * 0.8)
+    # a fresh cooperator in a defector's seat beats a defector only from k = 3 on (beta = -0.5)
+    assert [bool(interval_fitness(1.0, k, -0.5, 0.0) > -0.5) for k in (1, 2, 3)] == [False, False, True]
+    for kwargs, match in [({"interval": 0}, "interval"), ({"interval": True}, "interval"),
+                          ({"p_cooperate": 1.5}, "p_cooperate"), ({"first_state": -0.1}, "first_state")]:
+        args = {"p_cooperate": 0.5, "interval": 2, "first_state": 0.0} | kwargs
+        with pytest.raises(ValueError, match=match):
+            interval_fitness(**args)
+
+
+def test_difference_ci_covers_the_difference_and_refuses_tiny_samples():
+    from goalmisgen.ads.unit_test_experiment import difference_ci
+
+    rng = np.random.default_rng(0)
+    ci = difference_ci(rng.normal(1.0, 0.1, 50), rng.normal(0.0, 0.1, 50))
+    assert 0.9 < ci["ci_low"] < ci["mean"] < ci["ci_high"] < 1.1
+    with pytest.raises(ValueError, match="at least 2 values"):
+        difference_ci([1.0], [1.0, 2.0])
+
+
+def test_exploit_explore_can_report_who_copied_whom():
+    fitness = np.array([[0.0, 1.0, 2.0, 3.0, 4.0]])
+    theta = np.array([[10.0, 11.0, 12.0, 13.0, 14.0]])
+    (new,), _, (losers, donors) = exploit_explore(
+        fitness, [theta], np.ones((1, 5)), np.random.default_rng(0), 0.4, return_moves=True
+    )
+    assert losers.shape == donors.shape == (1, 2)
+    assert set(losers[0]) == {0, 1} and set(donors[0]) <= {3, 4}
+    np.testing.assert_array_equal(new[0, losers[0]], theta[0, donors[0]])
+
+
+def test_mean_band_averages_over_trials_and_brackets_the_mean():
+    import pandas as pd
+
+    from goalmisgen.ads.plots import mean_band
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(3, 40)) + np.arange(3)[:, None]  # 3 steps, 40 trials
+    frame = pd.DataFrame({"step": np.repeat([0, 10, 20], 40), "trial": np.tile(np.arange(40), 3), "y": values.ravel()})
+    band = mean_band(frame, "y")
+    np.testing.assert_allclose(band["mean"], values.mean(axis=1))
+    assert (band["low"] < band["mean"]).all() and (band["mean"] < band["high"]).all()
+    assert ((band["high"] - band["low"]) < 1.0).all()  # about 4 standard errors of a mean over 40 trials

@@ -6,13 +6,17 @@ import pytest
 from goalmisgen.ads.pbt import exploit_explore as batched_exploit_explore
 from goalmisgen.ads.recommender import interest_drift
 from goalmisgen.ads.swapping import swap_assignment
-from goalmisgen.ads.unit_test import unit_test_reward
+from goalmisgen.ads.unit_test import interval_fitness
 from goalmisgen.exercises import CheckFailed
 from goalmisgen.exercises.ads import (
+    PREDICTION_CONFIG,
     check_exploit_explore,
+    check_failure_prediction,
     check_interest_drift,
+    check_interval_fitness,
+    check_seating,
     check_swap_assignment,
-    check_unit_test_reward,
+    prediction_experiment,
 )
 
 
@@ -22,14 +26,29 @@ def reference_exploit_explore(fitness, theta, lr, rng, fraction=0.2):
 
 
 def stub(*args, **kwargs):
-    raise NotImplementedError("exercise ex-ads-reward")
+    raise NotImplementedError("exercise ex-ads-fitness")
+
+
+def reference_fitness(p, k, beta=-0.5, first_state=0.0):
+    return float(interval_fitness(p, k, beta, first_state))
+
+
+def reference_prediction():
+    # not a constant: the reference predicts whatever was measured, so this test cannot pass by luck
+    return int(prediction_experiment().failed().sum())
+
+
+def reference_seating(step, n_learners):
+    return (np.arange(n_learners) - step) % n_learners
 
 
 @pytest.mark.parametrize(
     "check, reference, label",
     [
-        (check_unit_test_reward, unit_test_reward, "ex-ads-reward"),
+        (check_interval_fitness, reference_fitness, "ex-ads-fitness"),
         (check_exploit_explore, reference_exploit_explore, "ex-ads-pbt"),
+        (check_failure_prediction, reference_prediction, "ex-ads-predict"),
+        (check_seating, reference_seating, "ex-ads-seating"),
         (check_swap_assignment, swap_assignment, "ex-ads-swap"),
         (check_interest_drift, interest_drift, "ex-ads-drift"),
     ],
@@ -40,7 +59,11 @@ def test_checker_passes_the_reference_with_one_line(check, reference, label, cap
     assert len(out) == 1 and label in out[0] and "passed" in out[0]
 
 
-@pytest.mark.parametrize("check", [check_unit_test_reward, check_exploit_explore, check_swap_assignment, check_interest_drift])
+@pytest.mark.parametrize(
+    "check",
+    [check_interval_fitness, check_exploit_explore, check_failure_prediction, check_seating, check_swap_assignment,
+     check_interest_drift],
+)
 def test_a_stub_is_reported_as_not_implemented_without_a_traceback(check, capsys):
     check(stub)
     assert "not implemented yet" in capsys.readouterr().out
@@ -51,17 +74,53 @@ def test_a_stub_is_reported_as_not_implemented_without_a_traceback(check, capsys
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (lambda s, a, beta=-0.5: np.asarray(s, float) + beta * np.asarray(a, float), "forget the -0.5"),
-        (lambda s, a, beta=-0.5: np.asarray(s, float) - beta * np.asarray(a, float) - 0.5, "add beta \\* a"),
-        (lambda s, a, beta=-0.5: np.asarray(a, float) + beta * np.asarray(s, float) - 0.5, "swapped"),
-        (lambda s, a, beta=-0.5: 0.5 * np.asarray(s, float) + beta * np.asarray(a, float) - 0.5, "s = 1"),
-        (lambda s, a, beta=-0.5: np.asarray(s) + 2 * np.asarray(a), "float dtype"),
-        (lambda s, a, beta=-0.5: float(np.sum(np.asarray(s) + beta * np.asarray(a) - 0.5)), "shape"),
+        (lambda p, k, beta=-0.5, first_state=0.0: p * (1 + beta) - 0.5, "set \\*before\\* the interval"),
+        (lambda p, k, beta=-0.5, first_state=0.0: k * reference_fitness(p, k, beta, first_state), "divide by k"),
+        (lambda p, k, beta=-0.5, first_state=0.0: (first_state + (k - 1) * p) / k - 0.5, "add beta \\* p"),
+        (lambda p, k, beta=-0.5, first_state=0.0: first_state + beta * p - 0.5, "from the second step on"),
+        (lambda p, k, beta=-0.5, first_state=0.0: (first_state + k * p) / k + beta * p - 0.5, "Check a case by hand"),
+        (lambda p, k, beta=-0.5, first_state=0.0: "high", "single number"),
     ],
 )
-def test_reward_checker_names_the_mistake(wrong, hint):
+def test_fitness_checker_names_the_mistake(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
-        check_unit_test_reward(wrong)
+        check_interval_fitness(wrong)
+
+
+def test_the_fitness_formula_matches_a_simulation_of_the_game():
+    from goalmisgen.ads.unit_test import simulate_interval_fitness
+
+    for p, k, s0 in [(1.0, 1, 0.0), (1.0, 3, 0.0), (0.3, 10, 0.3), (0.8, 4, 1.0)]:
+        assert simulate_interval_fitness(p, k, -0.5, s0, n_learners=200_000) == pytest.approx(
+            reference_fitness(p, k, -0.5, s0), abs=0.01
+        )
+
+
+def test_prediction_checker_explains_a_wrong_prediction_and_refuses_non_counts():
+    measured = int(prediction_experiment().failed().sum())
+    far = 0 if measured > PREDICTION_CONFIG.n_trials / 2 else PREDICTION_CONFIG.n_trials
+    with pytest.raises(CheckFailed, match="PBT only \\*ranks\\* learners"):
+        check_failure_prediction(lambda: far)
+    for bad in (21, -1, 2.5, True, "20"):
+        with pytest.raises(CheckFailed, match="whole number of trials between 0 and 20"):
+            check_failure_prediction(lambda bad=bad: bad)
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda step, n: np.arange(n), "reads the state it wrote itself"),
+        (lambda step, n: (np.arange(n) + step // 2) % n, "reads the state it wrote itself"),
+        (lambda step, n: np.random.default_rng(step).permutation(n), "reads the state it wrote itself"),
+        (lambda step, n: np.zeros(n, dtype=int), "permutation"),
+        (lambda step, n: (np.arange(n) + step) % n, "chapter's rotation"),
+        (lambda step, n: np.arange(n) ^ (step % 2), "period 2"),
+    ],
+    ids=["fixed", "every-other-step", "random-permutation", "not-a-permutation", "the-book's", "fixed-pairs"],
+)
+def test_seating_checker_names_the_flaw(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_seating(wrong)
 
 
 def copy_from_bottom(fitness, theta, lr, rng, fraction=0.2):

@@ -36,7 +36,8 @@ def exploit_explore(
     lr: np.ndarray,
     rng: np.random.Generator,
     fraction: float = 0.2,
-) -> tuple[list[np.ndarray], np.ndarray]:
+    return_moves: bool = False,
+) -> tuple[list[np.ndarray], np.ndarray] | tuple[list[np.ndarray], np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """One PBT exploit/explore step, vectorized over independent populations (trials).
 
     Args:
@@ -46,11 +47,14 @@ def exploit_explore(
         rng: the random generator (donor choice and perturbation direction).
         fraction: share of the population in the top and bottom groups; ``k = floor(fraction *
             population)`` learners are replaced (none if ``k == 0``).
+        return_moves: also return ``(losers, donors)``, two ``(n_trials, k)`` int arrays: in trial
+            ``t``, learner ``losers[t, j]`` now holds a copy of learner ``donors[t, j]``.
 
     Returns:
         ``(new_params, new_lr)``: copies of the inputs in which each of the ``k`` lowest-fitness
         learners holds the parameters of a random learner among the ``k`` fittest, and that
-        donor's learning rate times 0.8 or 1.2. The inputs are not modified.
+        donor's learning rate times 0.8 or 1.2 (and ``(losers, donors)`` if ``return_moves``).
+        The inputs are not modified.
     """
     check_fraction(fraction)
     fitness = np.asarray(fitness, dtype=np.float64)
@@ -61,7 +65,8 @@ def exploit_explore(
     new_lr = np.array(lr, dtype=np.float64, copy=True)
     k = int(fraction * population)
     if k == 0:
-        return new_params, new_lr
+        empty = np.zeros((n_trials, 0), dtype=np.int64)
+        return (new_params, new_lr, (empty, empty)) if return_moves else (new_params, new_lr)
     order = np.argsort(fitness, axis=1, kind="stable")  # ascending: worst first
     losers = order[:, :k]
     winners = order[:, population - k :]
@@ -71,4 +76,6 @@ def exploit_explore(
         p[rows, losers] = p[rows, donors]
     factors = rng.choice(np.array(PERTURB_FACTORS), size=(n_trials, k))
     new_lr[rows, losers] = new_lr[rows, donors] * factors
+    if return_moves:
+        return new_params, new_lr, (losers, donors)
     return new_params, new_lr

@@ -1,4 +1,4 @@
-"""Figures of the auto-induced-shift chapter (seaborn; shaded bands are 95% bootstrap CIs over trials)."""
+"""Figures of the auto-induced-shift chapter (matplotlib and seaborn; shaded bands are 95% bootstrap CIs over trials)."""
 
 from __future__ import annotations
 
@@ -19,26 +19,64 @@ METRIC_LABELS = {
 }
 
 
-def plot_unit_test_traces(traces: pd.DataFrame, n_boot: int = 200) -> sns.FacetGrid:
+def mean_band(frame: pd.DataFrame, value: str, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Mean of ``value`` over trials at every step, with a 95% percentile-bootstrap band over trials.
+
+    Args:
+        frame: long-form rows with columns ``step``, ``trial`` and ``value`` (one group: one line).
+        value: the column to average.
+        n_boot: bootstrap resamples (all steps resampled at once, with the same trials per resample).
+
+    Returns:
+        One row per step: ``step``, ``mean``, ``low``, ``high``.
+    """
+    table = frame.pivot_table(index="step", columns="trial", values=value, aggfunc="mean")  # (n_steps, n_trials)
+    values = table.to_numpy(dtype=np.float64)
+    picks = np.random.default_rng(seed).integers(0, values.shape[1], size=(n_boot, values.shape[1]))
+    with np.errstate(invalid="ignore"):
+        means = np.nanmean(values[:, picks], axis=2) if np.isnan(values).any() else values[:, picks].mean(axis=2)
+    low, high = np.nanquantile(means, [0.025, 0.975], axis=1) if means.size else (np.array([]), np.array([]))
+    return pd.DataFrame({"step": table.index.to_numpy(), "mean": np.nanmean(values, axis=1), "low": low, "high": high})
+
+
+def _line_with_band(ax: plt.Axes, frame: pd.DataFrame, value: str, label: str, color, n_boot: int) -> None:
+    band = mean_band(frame, value, n_boot=n_boot).dropna(subset=["mean"])
+    ax.plot(band["step"], band["mean"], color=color, label=label, lw=1.4)
+    ax.fill_between(band["step"], band["low"], band["high"], color=color, alpha=0.25, lw=0)
+
+
+def plot_unit_test_traces(traces: pd.DataFrame, n_boot: int = 200) -> plt.Figure:
     """P(cooperate) over time: one panel per (swapping, population), one line per learner/interval.
 
     Args:
         traces: the long-form table of ``unit_test_experiment.traces_frame``.
-        n_boot: bootstrap resamples per point for the 95% CI bands.
+        n_boot: bootstrap resamples for the 95% CI bands over trials.
     """
-    data = traces.assign(swapping=traces["swap"].map({False: "no swapping", True: "context swapping"}))
-    hue_order = [c for c in CONDITION_ORDER if c in set(data["condition"])]
-    grid = sns.relplot(
-        data=data, x="step", y="p_cooperate", hue="condition", hue_order=hue_order,
-        col="population", row="swapping", row_order=["no swapping", "context swapping"],
-        kind="line", errorbar=("ci", 95), n_boot=n_boot, seed=0, height=2.6, aspect=1.25,
+    hue_order = [c for c in CONDITION_ORDER if c in set(traces["condition"])]
+    colors = dict(zip(hue_order, sns.color_palette(n_colors=len(hue_order))))
+    populations = sorted(traces["population"].unique())
+    swaps = [s for s in (False, True) if s in set(traces["swap"])]
+    fig, axes = plt.subplots(
+        len(swaps), len(populations), figsize=(3.3 * len(populations), 2.6 * len(swaps)), sharex=True, sharey=True,
+        squeeze=False,
     )  # fmt: skip
-    grid.set(ylim=(-0.02, 1.02))
-    grid.set_titles("{row_name}, population {col_name}")
-    grid.set_axis_labels("step", "P(cooperate)")
-    for ax in grid.axes.flat:
-        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-    return grid
+    for row, swap in enumerate(swaps):
+        for col, population in enumerate(populations):
+            ax = axes[row, col]
+            panel = traces[(traces["swap"] == swap) & (traces["population"] == population)]
+            for condition in hue_order:
+                rows = panel[panel["condition"] == condition]
+                if len(rows):
+                    _line_with_band(ax, rows, "p_cooperate", condition, colors[condition], n_boot)
+            ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_title(f"{'context swapping' if swap else 'no swapping'}, population {population}", fontsize=10)
+            ax.set_xlabel("step" if row == len(swaps) - 1 else "")
+            ax.set_ylabel("P(cooperate)" if col == 0 else "")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), title="condition")
+    fig.tight_layout()
+    return fig
 
 
 def plot_unit_test_final(summary: pd.DataFrame) -> plt.Figure:
@@ -71,18 +109,16 @@ def plot_recommender(frame: pd.DataFrame, ceiling: float | None = None, n_boot: 
         ceiling: if given, drawn on the accuracy panel: the best accuracy without any shift.
     """
     order = [c for c in RECOMMENDER_ORDER if c in set(frame["condition"])]
+    colors = dict(zip(order, sns.color_palette(n_colors=len(order))))
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.2))
     for ax, metric in zip(axes.flat, METRIC_LABELS):
-        sns.lineplot(
-            data=frame, x="step", y=metric, hue="condition", hue_order=order, ax=ax,
-            errorbar=("ci", 95), n_boot=n_boot, seed=0, legend=metric == "accuracy",
-        )  # fmt: skip
+        for condition in order:
+            _line_with_band(ax, frame[frame["condition"] == condition], metric, condition, colors[condition], n_boot)
         ax.set_title(METRIC_LABELS[metric], fontsize=10)
-        ax.set_ylabel("")
+        ax.set_xlabel("step")
     if ceiling is not None:
         axes[0, 0].axhline(ceiling, color="black", lw=1, ls="--", label="best without shift")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    axes[0, 0].get_legend().remove()
     axes[1, 2].axis("off")
     axes[1, 2].legend(handles, labels, loc="center", title="condition")
     fig.tight_layout()

@@ -63,6 +63,8 @@ from goalmisgen.ads.swapping import seat_assignment
 from goalmisgen.analysis.stats import bootstrap_ci
 
 METRICS = ("accuracy", "kl", "drift", "welfare", "welfare_original_users")
+FINAL_FRACTION = 0.1
+"""Final values average the last this fraction of the records."""
 SELF_SELECTION = ("interest", "click")
 
 
@@ -148,8 +150,23 @@ class RecommenderResult:
     welfare_original_users: np.ndarray = field(repr=False)
     ceiling: np.ndarray = field(repr=False)
     """``(n_trials,)`` best possible accuracy on the original users (see the module docstring)."""
+    copy_accuracy: np.ndarray = field(repr=False)
+    """``(n_trials,)`` with PBT: accuracy of each freshly copied recommender over the ``interval``
+    steps after it was copied, in the market it was copied *into* (mean over all copies); NaN
+    without PBT."""
+    donor_accuracy: np.ndarray = field(repr=False)
+    """``(n_trials,)`` with PBT: accuracy of the donor over the same steps, in its own market; the
+    gap ``donor_accuracy - copy_accuracy`` is what a copy loses by serving a market it did not shape."""
 
-    def final(self, metric: str, last_fraction: float = 0.1) -> np.ndarray:
+    def steps_to_reach(self, metric: str, level: float) -> np.ndarray:
+        """``(n_trials,)`` first recorded step at which ``metric`` is at least ``level``
+        (``n_steps`` if it never is)."""
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
+        above = getattr(self, metric) >= level
+        return np.where(above.any(axis=0), self.steps[above.argmax(axis=0)], self.config.n_steps)
+
+    def final(self, metric: str, last_fraction: float = FINAL_FRACTION) -> np.ndarray:
         """``(n_trials,)`` mean of ``metric`` over the last ``last_fraction`` of the records."""
         if metric not in METRICS:
             raise ValueError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
@@ -242,6 +259,8 @@ def run_recommender(config: RecommenderConfig) -> RecommenderResult:
     steps = [0]
     clicks_block = np.zeros((n_t, n_l))
     clicks_interval = np.zeros((n_t, n_l))
+    moves: tuple[np.ndarray, np.ndarray] | None = None  # (losers, donors) of the last PBT step
+    copy_sum, donor_sum, n_copies = np.zeros(n_t), np.zeros(n_t), 0
 
     def record(seat: np.ndarray, accuracy: np.ndarray) -> None:
         p_users = softmax(g)
@@ -277,8 +296,14 @@ def run_recommender(config: RecommenderConfig) -> RecommenderResult:
         clicks_block += clicked
         clicks_interval += clicked
         if config.pbt and (step + 1) % config.interval == 0:
-            model.params, lr = exploit_explore(
-                clicks_interval / config.interval, model.params, lr, rng, config.pbt_fraction
+            interval_accuracy = clicks_interval / config.interval
+            if moves is not None:  # how the copies made at the previous PBT step did since then
+                losers, donors = moves
+                copy_sum += np.take_along_axis(interval_accuracy, losers, axis=1).sum(axis=1)
+                donor_sum += np.take_along_axis(interval_accuracy, donors, axis=1).sum(axis=1)
+                n_copies += losers.shape[1]
+            model.params, lr, moves = exploit_explore(
+                interval_accuracy, model.params, lr, rng, config.pbt_fraction, return_moves=True
             )
             clicks_interval[:] = 0.0
         if (step + 1) % config.record_every == 0:
@@ -287,7 +312,11 @@ def run_recommender(config: RecommenderConfig) -> RecommenderResult:
             clicks_block[:] = 0.0
     click_probs = softmax(config.click_sharpness * w0, axis=1)  # (n_trials, n_articles, n_users)
     ceiling = np.sum(p0[:, 0] * click_probs.max(axis=1), axis=-1)
-    return RecommenderResult(config, np.array(steps), *(np.array(records[m]) for m in METRICS), ceiling)
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN without PBT (no copies)
+        copy_accuracy, donor_accuracy = copy_sum / n_copies, donor_sum / n_copies
+    return RecommenderResult(
+        config, np.array(steps), *(np.array(records[m]) for m in METRICS), ceiling, copy_accuracy, donor_accuracy
+    )
 
 
 def recommender_frame(results: list[RecommenderResult]) -> pd.DataFrame:

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from goalmisgen.validation import check_float, check_int
+
 COOPERATE = 1
 DEFECT = 0
 DEFAULT_BETA = -0.5
@@ -81,3 +83,60 @@ def stationary_reward(p_cooperate: np.ndarray, beta: float = DEFAULT_BETA) -> np
     check_beta(beta)
     p = np.asarray(p_cooperate, dtype=np.float64)
     return p * (1.0 + beta) - 0.5
+
+
+def interval_fitness(
+    p_cooperate: np.ndarray, interval: int, beta: float = DEFAULT_BETA, first_state: np.ndarray = 0.0
+) -> np.ndarray:
+    """Expected PBT fitness (mean reward over one interval) of a learner that cooperates with fixed
+    probability ``p`` at every step.
+
+    The state of the interval's first step is 1 with probability ``first_state`` (it was set before
+    the interval began: by the learner itself, ``first_state = p``, or by whoever sat there before);
+    every later state is the learner's own previous action. Hence
+
+        E[fitness] = (first_state + (interval - 1) * p) / interval + beta * p - 0.5.
+
+    Args:
+        p_cooperate: probability of cooperating, in ``[0, 1]`` (any shape).
+        interval: ``k``, the number of steps the fitness averages over, ``>= 1``.
+        beta: the immediate cost of cooperating, ``-1 < beta < 0``.
+        first_state: probability that the first state of the interval is 1, in ``[0, 1]``; broadcasts
+            with ``p_cooperate``.
+
+    Returns:
+        float64 array of the broadcast shape.
+    """
+    check_beta(beta)
+    interval = check_int("interval", interval, low=1)
+    p = np.asarray(p_cooperate, dtype=np.float64)
+    s0 = np.asarray(first_state, dtype=np.float64)
+    for name, value in (("p_cooperate", p), ("first_state", s0)):
+        if not np.all((value >= 0) & (value <= 1)):
+            raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
+    return (s0 + (interval - 1) * p) / interval + beta * p - 0.5
+
+
+def simulate_interval_fitness(
+    p_cooperate: float,
+    interval: int,
+    beta: float = DEFAULT_BETA,
+    first_state: float = 0.0,
+    n_learners: int = 100_000,
+    seed: int = 0,
+) -> float:
+    """Monte-Carlo estimate of :func:`interval_fitness`: play ``interval`` steps of the game for
+    ``n_learners`` independent learners and return their mean reward (a float)."""
+    check_beta(beta)
+    interval = check_int("interval", interval, low=1)
+    p_cooperate = check_float("p_cooperate", p_cooperate, low=0.0, high=1.0)
+    first_state = check_float("first_state", first_state, low=0.0, high=1.0)
+    n_learners = check_int("n_learners", n_learners, low=1)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    state = (rng.random(n_learners) < first_state).astype(np.float64)
+    total = np.zeros(n_learners)
+    for _ in range(interval):
+        action = (rng.random(n_learners) < p_cooperate).astype(np.float64)
+        total += unit_test_reward(state, action, beta)
+        state = action
+    return float(total.mean() / interval)

@@ -19,6 +19,7 @@ the learners ended up preferring the action that only pays through their own fut
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +30,7 @@ from goalmisgen.ads.learners import QLearning, Reinforce, sample_learning_rates
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
 from goalmisgen.ads.swapping import seat_assignment
 from goalmisgen.ads.unit_test import DEFAULT_BETA, check_beta, unit_test_reward
-from goalmisgen.analysis.stats import bootstrap_ci
+from goalmisgen.analysis.stats import bootstrap_ci, rate_ci
 
 LEARNERS = ("reinforce", "q_learning", "pbt")
 INITS = ("random", "indifferent")
@@ -119,6 +120,8 @@ class UnitTestResult:
     """``(n_trials, population)`` each learner's P(cooperate) after the last step."""
     learner_reward: np.ndarray = field(repr=False)
     """``(n_trials, population)`` each learner's mean reward over the run (per seat, if PBT copies)."""
+    final_lr: np.ndarray = field(repr=False)
+    """``(n_trials, population)`` each learner's learning rate after the last step (PBT changes it)."""
 
     def final_p_cooperate(self) -> np.ndarray:
         """``(n_trials,)`` population-mean P(cooperate) averaged over the last 10% of the steps."""
@@ -133,6 +136,15 @@ class UnitTestResult:
         """Fraction of trials that failed the unit test."""
         return float(self.failed().mean())
 
+    def failure_ci(self, method: str = "exact") -> dict[str, float]:
+        """Share of failed trials with a 95% binomial interval (``analysis.stats.rate_ci``).
+
+        Returns ``{"mean", "ci_low", "ci_high", "n"}`` plus ``"failures"``, the count. ``"exact"``
+        (Clopper-Pearson) by default: with 20 trials, 0 failures still allow a rate up to about 17%.
+        """
+        failures = int(self.failed().sum())
+        return {**rate_ci(failures, self.failed().size, method=method), "failures": failures}
+
     def steps_to_reach(self, level: float) -> np.ndarray:
         """``(n_trials,)`` first step at which the population-mean P(cooperate) exceeds ``level``
         (``n_steps`` if it never does)."""
@@ -144,8 +156,17 @@ class UnitTestResult:
         return float((self.final_p_learners > FAIL_THRESHOLD).mean())
 
 
-def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
-    """Simulate one condition of the unit test; see the module docstring for the loop."""
+def run_unit_test(config: UnitTestConfig, seating: Callable[[int, int], np.ndarray] | None = None) -> UnitTestResult:
+    """Simulate one condition of the unit test; see the module docstring for the loop.
+
+    Args:
+        config: the condition.
+        seating: optional ``seating(step, population) -> (population,)`` permutation giving the
+            environment of each learner at ``step``; it replaces ``config.swap`` (fixed seats or
+            ``swapping.swap_assignment``). Used to try other swapping schemes.
+    """
+    if seating is not None and not callable(seating):
+        raise ValueError(f"seating must be a function (step, population) -> permutation or None, got {seating!r}")
     rng = np.random.default_rng(config.seed)
     shape = (config.n_trials, config.population)
     lr = sample_learning_rates(rng, shape, *config.lr_range)
@@ -156,7 +177,10 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
     p_trace = np.empty((config.n_steps, config.n_trials))
     r_trace = np.empty((config.n_steps, config.n_trials))
     for step in range(config.n_steps):
-        seat = seat_assignment(step, config.population, config.swap)
+        if seating is None:
+            seat = seat_assignment(step, config.population, config.swap)
+        else:
+            seat = validate_seating(seating(step, config.population), step, config.population)
         states = env_state[:, seat]
         p_trace[step] = learner.p_cooperate().mean(axis=1)
         actions = learner.act(states, rng)
@@ -172,7 +196,44 @@ def run_unit_test(config: UnitTestConfig) -> UnitTestResult:
                     fitness_sum / config.interval, [learner.theta], learner.lr, rng, config.pbt_fraction
                 )
                 fitness_sum[:] = 0.0
-    return UnitTestResult(config, p_trace, r_trace, learner.p_cooperate(), reward_sum / config.n_steps)
+    return UnitTestResult(
+        config, p_trace, r_trace, learner.p_cooperate(), reward_sum / config.n_steps, learner.lr.copy()
+    )
+
+
+def validate_seating(seat: object, step: int, population: int) -> np.ndarray:
+    """Return ``seat`` as an int64 array after checking that it is a permutation of ``range(population)``."""
+    array = np.asarray(seat)
+    if array.shape != (population,) or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(
+            f"at step {step} the seating must be an integer array of shape ({population},), got "
+            f"{array.dtype} of shape {array.shape}"
+        )
+    if not np.array_equal(np.sort(array), np.arange(population)):
+        raise ValueError(
+            f"at step {step} the seating must be a permutation of range({population}) (one learner per "
+            f"environment), got {array.tolist()[:20]}"
+        )
+    return array.astype(np.int64)
+
+
+def difference_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Difference of means ``mean(a) - mean(b)`` of two *independent* samples (for example the final
+    P(cooperate) of the trials of two conditions), with a percentile-bootstrap interval that resamples
+    each sample separately.
+
+    Returns:
+        ``{"mean", "ci_low", "ci_high", "n"}`` with ``n`` the smaller sample size.
+    """
+    a = np.asarray(a, dtype=np.float64).reshape(-1)
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f"difference_ci needs at least 2 values in each sample, got {a.size} and {b.size}")
+    rng = np.random.default_rng(seed)
+    n_boot = 2000
+    diffs = a[rng.integers(0, a.size, (n_boot, a.size))].mean(axis=1) - b[rng.integers(0, b.size, (n_boot, b.size))].mean(axis=1)
+    low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+    return {"mean": float(a.mean() - b.mean()), "ci_low": float(low), "ci_high": float(high), "n": int(min(a.size, b.size))}
 
 
 def _make_learner(config: UnitTestConfig, lr: np.ndarray, rng: np.random.Generator) -> Reinforce | QLearning:
@@ -268,11 +329,13 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
     """One row per condition: final P(cooperate) (mean over trials, 95% CI) and failure rate.
 
     Columns: ``learner``, ``condition``, ``population``, ``interval``, ``swap``, ``n_trials``,
-    ``p_cooperate``, ``ci_low``, ``ci_high``, ``failure_rate``.
+    ``p_cooperate``, ``ci_low``, ``ci_high`` (bootstrap over trials), ``failures`` (count of failed
+    trials), ``failure_rate``, ``fail_low``, ``fail_high`` (exact binomial 95% interval).
     """
     rows = []
     for res in results:
         ci = bootstrap_ci(res.final_p_cooperate())
+        fail = res.failure_ci()
         cfg = res.config
         rows.append(
             {
@@ -285,7 +348,10 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
                 "p_cooperate": ci["mean"],
                 "ci_low": ci["ci_low"],
                 "ci_high": ci["ci_high"],
-                "failure_rate": res.failure_rate(),
+                "failures": fail["failures"],
+                "failure_rate": fail["mean"],
+                "fail_low": fail["ci_low"],
+                "fail_high": fail["ci_high"],
             }
         )
     return pd.DataFrame(rows)
@@ -293,10 +359,11 @@ def summary_frame(results: list[UnitTestResult]) -> pd.DataFrame:
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     """``summary_frame`` output as a readable table: rows (swapping, condition), columns population,
-    cells ``"mean [low, high] · fail x%"`` (final P(cooperate), 95% CI, share of failed trials)."""
+    cells ``"mean [low, high] · fail k/n"`` (final P(cooperate) with its 95% CI, failed trials out of
+    all trials)."""
     cells = summary.assign(
         cell=[
-            f"{r.p_cooperate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}] · fail {r.failure_rate:.0%}"
+            f"{r.p_cooperate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}] · fail {r.failures}/{r.n_trials}"
             for r in summary.itertuples()
         ],
         swapping=summary["swap"].map({False: "no", True: "yes"}),

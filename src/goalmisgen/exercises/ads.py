@@ -1,26 +1,35 @@
 """Checkers for the exercises of the chapter on auto-induced distributional shift.
 
-=======================  ==========================================  ===============================
-exercise label           the learner writes                          reference
-=======================  ==========================================  ===============================
-``ex-ads-reward``        ``unit_test_reward(state, action, beta)``   ``ads.unit_test.unit_test_reward``
-``ex-ads-pbt``           ``exploit_explore(fitness, theta, lr, rng,  ``ads.pbt.exploit_explore``
-                         fraction)`` for one population
-``ex-ads-swap``          ``swap_assignment(step, n_learners)``       ``ads.swapping.swap_assignment``
-``ex-ads-drift``         ``interest_drift(w0, w)`` for two matrices  ``ads.recommender.interest_drift``
-=======================  ==========================================  ===============================
+=====================  ===============================================  =================================
+exercise label         the learner writes                               kind
+=====================  ===============================================  =================================
+``ex-ads-pbt``         ``exploit_explore(fitness, theta, lr, rng,       implement an algorithm described
+                       fraction)`` for one population                   in the text
+``ex-ads-fitness``     ``interval_fitness(p, k, beta, first_state)``    derive PBT's fitness for an
+                                                                        interval of k steps, then check
+``ex-ads-predict``     ``predicted_failures()``: how many of 20 PBT     predict, then run
+                       trials fail at beta = -0.95
+``ex-ads-seating``     ``seating(step, n_learners)``                    design a swapping scheme
+=====================  ===============================================  =================================
+
+``check_swap_assignment`` and ``check_interest_drift`` check two earlier exercises of the chapter
+(``ads.swapping.swap_assignment``, ``ads.recommender.interest_drift``); the grading tests' fixture
+notebook still uses them.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from goalmisgen.ads.pbt import PERTURB_FACTORS
 from goalmisgen.ads.recommender import interest_drift as reference_interest_drift
 from goalmisgen.ads.swapping import swap_assignment as reference_swap_assignment
-from goalmisgen.ads.unit_test import unit_test_reward as reference_reward
+from goalmisgen.ads.unit_test import interval_fitness as reference_interval_fitness
+from goalmisgen.ads.unit_test_experiment import UnitTestConfig, UnitTestResult, run_unit_test, validate_seating
 from goalmisgen.exercises._check import CheckFailed, call, checker
 
 
@@ -31,55 +40,12 @@ def _as_array(value: object, what: str) -> np.ndarray:
         raise CheckFailed(f"{what} should be a numpy array, got {type(value).__name__}") from None
 
 
-@checker("ex-ads-reward")
-def check_unit_test_reward(unit_test_reward: Callable) -> None:
-    """Check ``unit_test_reward(state, action, beta=-0.5)`` against ``r = s + beta * a - 0.5``."""
-    s = np.array([0, 0, 1, 1])
-    a = np.array([0, 1, 0, 1])
-    hints = {
-        (0, 0): "with s = 0 and a = 0 the only term left is the constant: did you forget the -0.5?",
-        (0, 1): "cooperating (a = 1) should cost beta now; beta is negative, so add beta * a.",
-        (1, 0): "the state s = 1 (you cooperated last step) should add +1 to the reward.",
-        (1, 1): "cooperating in state 1 should give 1 + beta - 0.5.",
-    }
-    cases = [
-        (s, a, {}),
-        (s, a, {"beta": -0.2}),
-        (s.astype(np.int8), a.astype(np.int8), {"beta": -0.9}),
-        (s.astype(bool), a.astype(bool), {}),
-        (s.astype(np.float32), a.astype(np.float32), {"beta": -0.5}),
-        (np.array([[0], [1], [1]]), np.array([[0, 1, 1, 0]]), {"beta": -0.3}),
-        (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), {}),
-    ]
-    for state, action, kwargs in cases:
-        beta = kwargs.get("beta", -0.5)
-        expected = reference_reward(state, action, beta)
-        got = _as_array(call(unit_test_reward, state, action, **kwargs), "the reward")
-        where = f"state={state.tolist()}, action={action.tolist()}, beta={beta} ({state.dtype})"
-        if got.shape != expected.shape:
-            raise CheckFailed(
-                f"for {where} the result has shape {got.shape}, expected {expected.shape}. "
-                "Hint: compute elementwise with numpy so that shapes broadcast (no loops, no sum)."
-            )
-        if got.size and not np.issubdtype(got.dtype, np.floating):
-            raise CheckFailed(
-                f"for {where} the result has dtype {got.dtype}, expected a float dtype. "
-                "Hint: the reward is fractional; convert the inputs with np.asarray(..., dtype=float)."
-            )
-        if not np.allclose(got, expected):
-            if state.size and np.allclose(got, reference_reward(action, state, beta)) and state.shape == action.shape:
-                raise CheckFailed(
-                    f"for {where} your rewards match r(action, state): the arguments are swapped. "
-                    "Hint: the first argument is the state (the previous action), the second this step's action."
-                )
-            bad = np.argwhere(~np.isclose(got, expected))[0]
-            si, ai = int(np.broadcast_to(state, expected.shape)[tuple(bad)]), int(
-                np.broadcast_to(action, expected.shape)[tuple(bad)]
-            )
-            raise CheckFailed(
-                f"for {where}: at s={si}, a={ai} expected {expected[tuple(bad)]:+.3f}, got "
-                f"{float(got[tuple(bad)]):+.3f}. Hint: {hints[(si, ai)]}"
-            )
+def _as_float(value: object, what: str) -> float:
+    try:
+        result = float(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what} should be a single number, got {type(value).__name__} {value!r}") from None
+    return result
 
 
 @checker("ex-ads-pbt")
@@ -149,6 +115,159 @@ def check_exploit_explore(exploit_explore: Callable) -> None:
     second = call(exploit_explore, fitness, theta, lr, np.random.default_rng(7), fraction=0.2)
     if not all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(first, second)):
         raise CheckFailed("two calls with the same seed gave different results. Hint: draw all randomness from the rng argument.")
+
+
+@checker("ex-ads-fitness")
+def check_interval_fitness(interval_fitness: Callable) -> None:
+    """Check ``interval_fitness(p, k, beta=-0.5, first_state=0.0)``, the expected mean reward over an
+    interval of ``k`` steps of a learner that cooperates with probability ``p``, when the interval's
+    first state is 1 with probability ``first_state``."""
+    cases = [
+        (p, k, beta, s0)
+        for beta in (-0.5, -0.2, -0.9)
+        for k in (1, 2, 3, 10, 100)
+        for p, s0 in ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.3, 0.3), (0.3, 1.0), (0.8, 0.0), (0.5, 0.25))
+    ]
+    wrong_answers = {
+        "ignores the first state": lambda p, k, b, s0: p * (1 + b) - 0.5,
+        "is a sum, not a mean": lambda p, k, b, s0: k * reference_interval_fitness(p, k, b, s0),
+        "has no cost of cooperating": lambda p, k, b, s0: (s0 + (k - 1) * p) / k - 0.5,
+        "uses the first state at every step": lambda p, k, b, s0: s0 + b * p - 0.5,
+    }
+    hints = {
+        "ignores the first state": "the state of the interval's first step was set *before* the interval, so it is "
+        "1 with probability first_state, not p; only the later k - 1 states are the learner's own actions.",
+        "is a sum, not a mean": "PBT's fitness is the *mean* reward over the interval: divide by k.",
+        "has no cost of cooperating": "every step, cooperating (probability p) also costs beta now: add beta * p.",
+        "uses the first state at every step": "only the first state comes from before the interval; from the second "
+        "step on, the state is the learner's own previous action (1 with probability p).",
+    }
+    results = []
+    for p, k, beta, s0 in cases:
+        got = _as_float(call(interval_fitness, p, k, beta=beta, first_state=s0), "the fitness")
+        results.append(((p, k, beta, s0), got))
+    wrong = [(case, got) for case, got in results if not np.isclose(got, reference_interval_fitness(*case), atol=1e-9)]
+    if not wrong:
+        return
+    # name the mistake whose formula reproduces every answer the learner got wrong
+    named = [
+        name for name, f in wrong_answers.items() if all(np.isclose(got, f(*case), atol=1e-9) for case, got in results)
+    ]
+    hint = hints[named[0]] if named else (
+        "count the k steps: the first has state 1 with probability first_state, each later one with "
+        "probability p; every step pays beta * a - 0.5 on top of its state. Check a case by hand, e.g. "
+        "k = 2, p = 1, first_state = 0."
+    )
+    (p, k, beta, s0), got = wrong[0]
+    expected = float(reference_interval_fitness(p, k, beta, s0))
+    raise CheckFailed(
+        f"for p={p}, k={k}, beta={beta}, first_state={s0} expected {expected:+.4f}, got {got:+.4f}. Hint: {hint}"
+    )
+
+
+PREDICTION_CONFIG = UnitTestConfig(learner="pbt", population=100, interval=10, beta=-0.95, n_trials=20, seed=7)
+"""The experiment of ``ex-ads-predict``: PBT, 100 learners, interval 10, beta = -0.95."""
+
+
+@functools.cache
+def prediction_experiment() -> UnitTestResult:
+    """Run (once per session) the experiment whose outcome ``ex-ads-predict`` asks to predict."""
+    return run_unit_test(PREDICTION_CONFIG)
+
+
+@checker("ex-ads-predict")
+def check_failure_prediction(predicted_failures: Callable) -> None:
+    """Run ``PREDICTION_CONFIG`` and check that ``predicted_failures()`` (failed trials out of 20)
+    lies in the exact 95% interval of the measured failure share."""
+    value = call(predicted_failures)
+    n = PREDICTION_CONFIG.n_trials
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= n:
+        raise CheckFailed(f"return a whole number of trials between 0 and {n}, got {value!r}.")
+    measured = prediction_experiment().failure_ci()
+    low, high = measured["ci_low"] * n, measured["ci_high"] * n
+    if low - 1e-9 <= value <= high + 1e-9:
+        return
+    p_final = float(prediction_experiment().final_p_cooperate().mean())
+    direction = "more" if value < low else "fewer"
+    raise CheckFailed(
+        f"you predicted {value} failed trials of {n}; {measured['failures']} failed (final mean P(cooperate) "
+        f"{p_final:.2f}), and the 95% interval of the failure share allows {low:.1f} to {high:.1f} of {n}. "
+        f"{direction.capitalize()} trials failed than you expected. Hint: use your interval_fitness: at "
+        "beta = -0.95 the fitness gap between two learners is (1 + beta) * (p1 - p2), small but positive, and "
+        "PBT only *ranks* learners: it copies the better one whatever the size of the gap, as long as the gap "
+        "beats the noise of the fitness. Keep your prediction honest: the exercise is to predict before running."
+    )
+
+
+SEATING_CONFIG = UnitTestConfig(learner="pbt", population=100, interval=10, n_trials=20, seed=5)
+"""The experiment of ``ex-ads-seating``: PBT, 100 learners, interval 10, beta = -0.5. A scheme passes
+when no trial fails and PBT ends with a lower mean P(cooperate) than plain REINFORCE (no PBT) with
+the same learners: selection then pushes toward defecting, as it should."""
+
+
+@functools.cache
+def seating_baseline() -> float:
+    """Final mean P(cooperate) of plain REINFORCE (no PBT, no swapping) in ``SEATING_CONFIG``."""
+    return float(run_unit_test(replace(SEATING_CONFIG, learner="reinforce", interval=None)).final_p_cooperate().mean())
+
+
+@checker("ex-ads-seating")
+def check_seating(seating: Callable) -> None:
+    """Check a swapping scheme ``seating(step, n_learners)`` for an even number of learners: a
+    permutation at every step, no learner ever reads a state it wrote itself, and PBT with it passes
+    the unit test (``SEATING_CONFIG``)."""
+    for n in (2, 4, 10, 100):
+        previous = None
+        for step in range(0, 61):
+            seat = _as_array(call(seating, step, n), "the seating")
+            try:
+                seat = validate_seating(seat, step, n)
+            except ValueError as error:
+                raise CheckFailed(f"{error}. Hint: entry i is the environment learner i sits in; every "
+                                  "environment must hold exactly one learner.") from None
+            if previous is not None:
+                stays = np.flatnonzero(seat == previous)
+                if stays.size:
+                    i = int(stays[0])
+                    raise CheckFailed(
+                        f"with {n} learners, learner {i} sits in environment {int(seat[i])} at steps {step - 1} and "
+                        f"{step}, so at step {step} it reads the state it wrote itself: the hidden incentive is "
+                        "back. Hint: move every learner at every step (a permutation with no fixed point "
+                        "relative to the previous step)."
+                    )
+            previous = seat
+    if all(np.array_equal(np.asarray(seating(step, 100)), reference_swap_assignment(step, 100)) for step in range(61)):
+        raise CheckFailed(
+            "that is the chapter's rotation, learner i in environment (i + step) % n. Design another scheme: "
+            "for example rotate by a different stride, or pair learners up, and let the experiment judge it."
+        )
+    try:
+        result = run_unit_test(SEATING_CONFIG, seating=seating)
+    except ValueError as error:
+        raise CheckFailed(f"during the experiment (100 learners, {SEATING_CONFIG.n_steps} steps): {error}") from None
+    except Exception as error:  # the learner's own code failed at a later step
+        raise CheckFailed(f"during the experiment your seating raised {type(error).__name__}: {error}") from None
+    failures = int(result.failed().sum())
+    p_final = float(result.final_p_cooperate().mean())
+    baseline = seating_baseline()
+    if failures == 0 and p_final < baseline:
+        return
+    period_two = all(
+        np.array_equal(np.asarray(seating(step, 100)), np.asarray(seating(step - 2, 100))) for step in range(2, 40)
+    )
+    hint = (
+        "your scheme has period 2, so learner i reads the state of a partner j who in turn reads i's: two "
+        "cooperating partners hand each other the +1 and together out-score the rest, so PBT can copy them. "
+        "Make sure the learner whose state you read is not also reading yours."
+        if period_two
+        else "your seats still let cooperation come back to the learners who cooperated (or to their copies). "
+        "Follow where a learner's action goes: whose next state does it set, and whose action sets yours?"
+    )
+    raise CheckFailed(
+        f"with your scheme PBT still rewards cooperating: {failures} of {SEATING_CONFIG.n_trials} trials end "
+        f"with P(cooperate) above 0.5 and the final mean P(cooperate) is {p_final:.3f}, against {baseline:.3f} "
+        f"for REINFORCE without PBT (needed: no failed trial and below REINFORCE). Hint: {hint}"
+    )
 
 
 @checker("ex-ads-swap")
