@@ -1,36 +1,250 @@
-"""Confidence intervals: percentile bootstrap over episodes, and over seeds x levels."""
+"""Confidence intervals for the evaluation's numbers.
+
+Which one to use:
+
+* a **rate** from independent trials (coin collected in k of n episodes): :func:`rate_ci`, a Wilson
+  or exact (Clopper-Pearson) binomial interval. It never collapses to [0, 0] at 0 successes.
+* a **continuous metric** from independent episodes (steps, distance): :func:`bootstrap_ci`.
+* **seeds x levels**, every training seed evaluated on the same levels: :func:`crossed_bootstrap_ci`.
+  Per-level success correlates across seeds (an easy level is easy for every agent), so the levels
+  are resampled jointly for all seeds; :func:`t_interval_over_seeds` is the simpler alternative.
+* a **paired design** (the same levels, and seeds, measured twice: with and without an intervention,
+  or reached-end and coin-collected in the same episodes): :func:`paired_difference_ci`.
+
+Every function returns a dict with ``"mean"``, ``"ci_low"`` and ``"ci_high"`` (Python floats) and
+the sample sizes; an empty sample gives NaN for all three.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy import stats as _scipy_stats
+
+from goalmisgen.validation import check_choice, check_float, check_int
+
+_NAN = float("nan")
+_CHUNK = 256  # bootstrap resamples computed together (bounds memory at about _CHUNK * n_levels)
+
+
+def _check_common(n_boot, level, seed) -> tuple[int, float, int]:
+    n_boot = check_int("n_boot", n_boot, low=100)
+    level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    seed = check_int("seed", seed, low=0)
+    return n_boot, level, seed
+
+
+def _as_outcomes(name: str, values, ndim: tuple[int, ...]) -> np.ndarray:
+    """``values`` as a float64 array of one of the dimensions ``ndim``; NaN allowed, inf refused."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers or bools, got dtype {a.dtype}")
+    a = a.astype(np.float64)
+    if a.ndim not in ndim:
+        shapes = " or ".join({1: "(n,)", 2: "(n_seeds, n_levels)"}[d] for d in ndim)
+        raise ValueError(f"{name} must have shape {shapes}, got shape {a.shape}")
+    if np.isinf(a).any():
+        raise ValueError(f"{name} must be finite (NaN marks a missing value), got an infinity")
+    return a
+
+
+def _percentiles(estimates: np.ndarray, level: float) -> tuple[float, float]:
+    alpha = (1 - level) / 2
+    low, high = np.quantile(estimates, [alpha, 1 - alpha])
+    return float(low), float(high)
 
 
 def bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
-    """Mean of ``values`` with a percentile-bootstrap confidence interval.
+    """Mean of ``values`` with a percentile-bootstrap confidence interval (independent samples).
+
+    Use it for continuous metrics; for a rate prefer :func:`rate_ci`.
 
     Args:
-        values: (n,) numbers (0/1 for rates).
-        n_boot: bootstrap resamples.
-        level: coverage of the interval (0.95 for 95%).
+        values: (n,) numbers, one per independent episode.
+        n_boot: bootstrap resamples (>= 100).
+        level: coverage of the interval, in (0, 1) (0.95 for 95%).
+        seed: seed of the resampling.
 
     Returns:
-        {"mean", "ci_low", "ci_high", "n"}; the interval is (nan, nan) when n == 0.
+        {"mean", "ci_low", "ci_high", "n"}; all three are NaN when n == 0.
     """
-    x = np.asarray(values, dtype=np.float64).reshape(-1)
+    n_boot, level, seed = _check_common(n_boot, level, seed)
+    x = _as_outcomes("values", np.asarray(values).reshape(-1), (1,))
+    if np.isnan(x).any():
+        raise ValueError("values must not contain NaN; drop the missing values first")
     if x.size == 0:
-        return {"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0}
+        return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n": 0}
     rng = np.random.default_rng(seed)
     means = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
-    alpha = (1 - level) / 2
-    low, high = np.quantile(means, [alpha, 1 - alpha])
-    return {"mean": float(x.mean()), "ci_low": float(low), "ci_high": float(high), "n": int(x.size)}
+    low, high = _percentiles(means, level)
+    return {"mean": float(x.mean()), "ci_low": low, "ci_high": high, "n": int(x.size)}
+
+
+def rate_ci(successes, n, level: float = 0.95, method: str = "wilson") -> dict[str, float]:
+    """A success rate ``successes / n`` with a binomial confidence interval.
+
+    Args:
+        successes: number of successes, an integer in [0, n].
+        n: number of independent trials (episodes).
+        level: coverage of the interval, in (0, 1).
+        method: "wilson" (Wilson score interval, the default) or "exact" (Clopper-Pearson, never
+            below the nominal coverage, a little wider).
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n"}. At 0 successes the upper end is above 0 (0/300 gives
+        about [0, 0.013] with Wilson); all three are NaN when n == 0.
+    """
+    n = check_int("n", n, low=0)
+    successes = check_int("successes", successes, low=0, high=n)
+    level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    method = check_choice("method", method, ("wilson", "exact"))
+    if n == 0:
+        return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n": 0}
+    ci = _scipy_stats.binomtest(successes, n).proportion_ci(confidence_level=level, method=method)
+    return {"mean": successes / n, "ci_low": float(ci.low), "ci_high": float(ci.high), "n": n}
+
+
+def t_interval_over_seeds(seed_means, level: float = 0.95) -> dict[str, float]:
+    """Mean over training seeds with a Student-t interval (k - 1 degrees of freedom for k seeds).
+
+    The estimand is the mean over the population of training seeds of a per-seed number (for
+    example each seed's coin rate over the same levels). It treats the levels as fixed, so it
+    answers "on these levels, how much do seeds vary?"; :func:`crossed_bootstrap_ci` also lets the
+    levels vary.
+
+    Args:
+        seed_means: (k,) one number per seed.
+        level: coverage of the interval, in (0, 1).
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n"} with n = k; the interval is NaN when k < 2.
+    """
+    level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    x = _as_outcomes("seed_means", np.asarray(seed_means).reshape(-1), (1,))
+    if np.isnan(x).any():
+        raise ValueError("seed_means must not contain NaN")
+    k = int(x.size)
+    if k == 0:
+        return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n": 0}
+    mean = float(x.mean())
+    if k < 2:
+        return {"mean": mean, "ci_low": _NAN, "ci_high": _NAN, "n": k}
+    half = float(_scipy_stats.t.ppf((1 + level) / 2, df=k - 1)) * float(x.std(ddof=1)) / math.sqrt(k)
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": k}
+
+
+def _draw_counts(rng: np.random.Generator, b: int, n: int) -> np.ndarray:
+    """(b, n) float: for each of b resamples, how often each of n units is drawn in n draws with
+    replacement."""
+    picks = rng.integers(0, n, size=(b, n)) + n * np.arange(b)[:, None]
+    return np.bincount(picks.reshape(-1), minlength=b * n).reshape(b, n).astype(np.float64)
+
+
+def _crossed_estimate(x0: np.ndarray, valid: np.ndarray, level_counts: np.ndarray,
+                      seed_counts: np.ndarray) -> np.ndarray:
+    """The estimand on a batch of resamples given as draw counts.
+
+    x0: (n_seeds, n_levels) values with missing cells set to 0; valid: same shape, 1.0 where present.
+    level_counts: (B, n_levels) how often each level was drawn; seed_counts: (B, n_seeds) likewise.
+    Returns (B,) mean over drawn seeds of each seed's mean over its drawn, non-missing levels
+    (NaN where no drawn seed has a drawn non-missing level).
+    """
+    sums = level_counts @ x0.T  # (B, n_seeds)
+    counts = level_counts @ valid.T  # (B, n_seeds)
+    has = counts > 0
+    seed_means = np.divide(sums, counts, out=np.zeros_like(sums), where=has)
+    weights = seed_counts * has
+    total = weights.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (weights * seed_means).sum(axis=1) / total
+
+
+def crossed_bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Mean over seeds x levels with a bootstrap that resamples seeds and levels (a crossed design).
+
+    Every training seed plays the same levels, and per-level outcomes correlate across seeds (a
+    level that is hard for one agent tends to be hard for the others). A bootstrap over all cells
+    as if they were independent is then too narrow. Here each resample draws seeds with
+    replacement and, independently, levels with replacement, using the *same* level draws for every
+    seed, so the correlation between seeds on a level is kept.
+
+    Estimand: the mean over seeds of each seed's mean over its non-missing levels (each seed counts
+    equally, however many of its levels are missing). Seeds with no non-missing level are left out;
+    a resample in which no drawn seed has a drawn non-missing level is discarded.
+
+    Args:
+        values: (n_seeds, n_levels) numbers or bools; NaN marks a missing cell (e.g. a level that
+            is not "good" for that seed).
+        n_boot: bootstrap resamples (>= 100).
+        level: coverage of the interval, in (0, 1).
+        seed: seed of the resampling.
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n_seeds", "n_levels"}, counting seeds and levels with at
+        least one non-missing cell; all three are NaN when there is none.
+    """
+    n_boot, level, seed = _check_common(n_boot, level, seed)
+    x = _as_outcomes("values", values, (2,))
+    valid = ~np.isnan(x)
+    x = x[valid.any(axis=1)][:, valid.any(axis=0)]
+    valid = ~np.isnan(x)
+    n_seeds, n_levels = x.shape
+    if x.size == 0:
+        return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds": 0, "n_levels": 0}
+    x0 = np.where(valid, x, 0.0)
+    validf = valid.astype(np.float64)
+    mean = float(_crossed_estimate(x0, validf, np.ones((1, n_levels)), np.ones((1, n_seeds)))[0])
+    rng = np.random.default_rng(seed)
+    estimates = []
+    for start in range(0, n_boot, _CHUNK):
+        b = min(_CHUNK, n_boot - start)
+        level_counts = _draw_counts(rng, b, n_levels)
+        seed_counts = _draw_counts(rng, b, n_seeds)
+        estimates.append(_crossed_estimate(x0, validf, level_counts, seed_counts))
+    estimates = np.concatenate(estimates)
+    estimates = estimates[~np.isnan(estimates)]
+    low, high = _percentiles(estimates, level)
+    return {"mean": mean, "ci_low": low, "ci_high": high, "n_seeds": int(n_seeds), "n_levels": int(n_levels)}
+
+
+def paired_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Mean of ``a - b`` for paired outcomes, with a bootstrap over the pairing units.
+
+    Pairs share a level (and a seed): with and without an intervention, or two outcomes of the same
+    episode. Resampling pairs rather than ``a`` and ``b`` separately removes the level-to-level
+    variation the two share, so the interval is narrower when they are positively correlated.
+
+    Args:
+        a, b: same-shape arrays of numbers or bools, either (n_levels,) (levels are resampled) or
+            (n_seeds, n_levels) (seeds and levels are resampled as in :func:`crossed_bootstrap_ci`,
+            whose estimand applies to the differences). A NaN in either marks the pair as missing.
+        n_boot: bootstrap resamples (>= 100).
+        level: coverage of the interval, in (0, 1).
+        seed: seed of the resampling.
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n"} with n the number of complete pairs; 2-D inputs also give
+        "n_seeds" and "n_levels".
+    """
+    a = _as_outcomes("a", a, (1, 2))
+    b = _as_outcomes("b", b, (1, 2))
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape (they are paired), got {a.shape} and {b.shape}")
+    d = a - b
+    n = int((~np.isnan(d)).sum())
+    if d.ndim == 1:
+        return bootstrap_ci(d[~np.isnan(d)], n_boot=n_boot, level=level, seed=seed)
+    out = crossed_bootstrap_ci(d, n_boot=n_boot, level=level, seed=seed)
+    return {"mean": out["mean"], "ci_low": out["ci_low"], "ci_high": out["ci_high"], "n": n,
+            "n_seeds": out["n_seeds"], "n_levels": out["n_levels"]}
 
 
 def hierarchical_bootstrap_ci(groups: list, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
     """Mean over groups (e.g. training seeds) with a CI that resamples seeds, then levels within them.
 
-    Use this when several agents (seeds) were each evaluated on many levels: the interval then
-    covers the seed-to-seed spread as well as the level-to-level one.
+    This treats each seed's levels as its own independent sample. When all seeds play the same
+    levels, prefer :func:`crossed_bootstrap_ci`, which resamples the shared levels jointly.
 
     Args:
         groups: list of (n_i,) arrays, one per seed.
@@ -38,15 +252,16 @@ def hierarchical_bootstrap_ci(groups: list, n_boot: int = 2000, level: float = 0
     Returns:
         {"mean", "ci_low", "ci_high", "n"} with n the number of groups; mean is the mean of group means.
     """
-    arrays = [np.asarray(g, dtype=np.float64).reshape(-1) for g in groups if len(g)]
+    n_boot, level, seed = _check_common(n_boot, level, seed)
+    arrays = [_as_outcomes("groups[i]", np.asarray(g).reshape(-1), (1,)) for g in groups]
+    arrays = [g for g in arrays if g.size]
     if not arrays:
-        return {"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0}
+        return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n": 0}
     rng = np.random.default_rng(seed)
     k = len(arrays)
     means = np.empty(n_boot)
     for b in range(n_boot):
         picks = rng.integers(0, k, size=k)
         means[b] = np.mean([arrays[i][rng.integers(0, arrays[i].size, arrays[i].size)].mean() for i in picks])
-    alpha = (1 - level) / 2
-    low, high = np.quantile(means, [alpha, 1 - alpha])
-    return {"mean": float(np.mean([a.mean() for a in arrays])), "ci_low": float(low), "ci_high": float(high), "n": k}
+    low, high = _percentiles(means, level)
+    return {"mean": float(np.mean([a.mean() for a in arrays])), "ci_low": low, "ci_high": high, "n": k}
