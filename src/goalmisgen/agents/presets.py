@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from goalmisgen.agents.ppo import PPOConfig
 from goalmisgen.envs.procgen_coinrun import DISTRIBUTION_MODES
+from goalmisgen.validation import check_bool, check_choice
 
 PRESETS = {
     "gpu": dict(
@@ -42,16 +43,15 @@ def procgen_config(preset: str, seed: int, total_steps: int, coin_placement: str
     ``distribution_mode`` ("easy" or "hard") and ``normalize_reward`` (True or False) replace the
     preset's when given; ``overrides`` replace PPOConfig fields (e.g. ``device="cpu"``).
     """
-    if preset not in PRESETS:
-        raise ValueError(f"preset={preset!r} is not allowed; use one of {sorted(PRESETS)}")
-    if distribution_mode is not None and distribution_mode not in DISTRIBUTION_MODES:
-        raise ValueError(f"distribution_mode={distribution_mode!r} is not allowed; use one of {DISTRIBUTION_MODES} or None (the preset's)")
-    if normalize_reward not in (None, True, False):
-        raise ValueError(f"normalize_reward={normalize_reward!r} must be True, False or None (the preset's)")
+    check_choice("preset", preset, sorted(PRESETS))
+    if distribution_mode is not None:
+        check_choice("distribution_mode", distribution_mode, DISTRIBUTION_MODES)
+    if normalize_reward is not None:
+        normalize_reward = check_bool("normalize_reward", normalize_reward)
     base = dict(PRESETS[preset])
     env_options = {**base.pop("env_options"), "coin_placement": coin_placement, "random_fraction": random_fraction}
     if distribution_mode is not None:
         env_options["distribution_mode"] = distribution_mode
     if normalize_reward is not None:
-        env_options["normalize_reward"] = bool(normalize_reward)
+        env_options["normalize_reward"] = normalize_reward
     return PPOConfig(env="procgen-coinrun", seed=seed, total_steps=total_steps, env_options=env_options, **{**base, **overrides})

@@ -21,6 +21,7 @@ import numpy as np
 from goalmisgen.analysis.evaluate import GOOD_LEVEL_THRESHOLD
 from goalmisgen.envs import procgen_state as ps
 from goalmisgen.envs.procgen_coinrun import MAX_LEVEL_SEED, ProcgenCoinRunVecEnv
+from goalmisgen.validation import check_choice, check_float, check_int
 
 EPISODE_COLUMNS = (
     "coin_collected", "reached_end", "died", "timed_out", "steps", "max_x", "coin_x", "coin_y",
@@ -211,12 +212,14 @@ def evaluate_procgen_shards(agent_path, n_levels: int = 1000, start_level: int =
 
     from goalmisgen.analysis.evaluate import Evaluation, summarize
 
-    for name, value, low in (("n_levels", n_levels, 1), ("start_level", start_level, 0), ("filter_runs", filter_runs, 0),
-                             ("shard_size", shard_size, 1), ("workers", workers, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name}={value!r} must be an integer >= {low}")
-    if start_level + n_levels - 1 > MAX_LEVEL_SEED:
-        raise ValueError(f"start_level + n_levels - 1 = {start_level + n_levels - 1} goes past the largest level seed {MAX_LEVEL_SEED}")
+    n_levels = check_int("n_levels", n_levels, low=1)
+    start_level = check_int("start_level", start_level, low=0, high=MAX_LEVEL_SEED - n_levels + 1)
+    filter_runs = check_int("filter_runs", filter_runs, low=0)
+    shard_size = check_int("shard_size", shard_size, low=1)
+    workers = check_int("workers", workers, low=1)
+    device = check_choice("device", device, ("cpu", "cuda")) if not str(device).startswith("cuda:") else device
+    if time_limit_s is not None:
+        time_limit_s = check_float("time_limit_s", time_limit_s, low=0.0, low_open=True)
     starts = range(start_level, start_level + n_levels, shard_size)
     jobs = [(str(agent_path), device, s, min(shard_size, start_level + n_levels - s), filter_runs, seed) for s in starts]
     deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
