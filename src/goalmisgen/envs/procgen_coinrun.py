@@ -37,14 +37,18 @@ index ``3 * dx + dy`` (dx, dy in 0..2), e.g. 7 = right, 8 = right + jump, 5 = ju
 
 Rewards
 -------
-+10 for touching the coin, 0 otherwise.
++10 for touching the coin, 0 otherwise. With ``normalize_reward=True`` the env returns the reward
+divided by a running standard deviation of the discounted return (discount 0.99) and clipped to
+[-10, 10], as procgen's PPO baseline does (OpenAI baselines' ``VecNormalize(ob=False)``); the
+per-episode info stays in game units.
 
 Termination
 -----------
 Terminated when the coin is collected, or on touching lava, a saw or an enemy. Truncated by
 procgen's timeout after 1000 steps. Reaching the right wall does not end the episode when the coin
 is elsewhere: the end cell then holds an invisible enemy barrier, and "reached the end" is read
-from the player's position in the saved state.
+from the player's position in the saved state: the player's centre has entered the end cell
+(``x >= end_x``, Langosco et al.'s test), or the player collected a coin that sat at the end.
 
 Per-episode info (SAME_STEP autoreset; ``info["episode"]`` arrays valid where ``info["_episode"]``)
 ---------------------------------------------------------------------------------------------------
@@ -88,6 +92,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.wrappers.utils import RunningMeanStd
 
 from goalmisgen.envs import procgen_state as ps
 
@@ -108,6 +113,9 @@ DISTRIBUTION_MODES = ("easy", "hard")
 PLAYER_HALF_WIDTH = 0.5 * 0.98
 PLAYER_HALF_HEIGHT = 0.5787 * 0.98
 """The player's half extents as procgen tests them against grid cells (radius x 0.98 margin)."""
+REWARD_NORM_GAMMA = 0.99
+REWARD_NORM_CLIP = 10.0
+"""``normalize_reward``: discount of the running return and clip of the scaled reward (baselines' defaults)."""
 
 
 def available_backend() -> str | None:
@@ -225,6 +233,9 @@ class ProcgenCoinRunOptions:
     track_player: bool | None = None
     """Read the player's position from the state every step (needed for reached_end with a moved
     coin; costs about 0.1 ms per env and step). None: on for coin_placement "random" and "none"."""
+    normalize_reward: bool = False
+    """Divide rewards by a running std of the discounted return, as procgen's PPO baseline does
+    (training only: the evaluation reads the per-episode info, which is never scaled)."""
     num_threads: int = 0
     """procgen's stepping threads; 0 steps in the calling thread (procgen's default of 4 would
     oversubscribe a 2-core machine that also runs torch)."""
@@ -249,7 +260,7 @@ class ProcgenCoinRunOptions:
             )
         if self.obs_size not in (32, 64) or isinstance(self.obs_size, bool):
             raise ValueError(f"obs_size={self.obs_size!r} is not allowed; use 64 or 32")
-        for name in ("grayscale", "use_backgrounds", "restrict_themes", "use_monochrome_assets", "paint_vel_info"):
+        for name in ("grayscale", "use_backgrounds", "restrict_themes", "use_monochrome_assets", "paint_vel_info", "normalize_reward"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name}={getattr(self, name)!r} must be True or False")
         if self.track_player not in (None, True, False):
@@ -355,6 +366,8 @@ class ProcgenCoinRunVecEnv(VectorEnv):
         self.max_x = np.full(n, np.nan)
         self.reached_end = np.zeros(n, dtype=bool)
         self.passed_random_cell = np.zeros(n, dtype=bool)
+        self._return = np.zeros(n, dtype=np.float64)
+        self._return_rms = RunningMeanStd(shape=())
         self._rgb = None
 
     # ---- Gymnasium API ----
@@ -386,6 +399,7 @@ class ProcgenCoinRunVecEnv(VectorEnv):
             self._backend.close()
         self._backend = _BACKEND_CLASSES[self.backend_name](self._module, self.num_envs, self.options.game_options(rand_seed))
         self._game_options = None
+        self._return[:] = 0.0
         everyone = np.arange(self.num_envs)
         if level_seeds is not None:
             self._play_levels(level_seeds)
@@ -433,7 +447,7 @@ class ProcgenCoinRunVecEnv(VectorEnv):
             info["_episode"] = first
             if self._start_episodes(np.flatnonzero(first), states):
                 _, self._rgb, _ = self._backend.observe()
-        return self._observation(), reward.astype(np.float32), coin | died, timed_out, info
+        return self._observation(), self._scale(reward, first).astype(np.float32), coin | died, timed_out, info
 
     def render(self):
         """RGB frame (64, 64, 3) uint8 of env 0, as procgen draws it."""
@@ -545,7 +559,18 @@ class ProcgenCoinRunVecEnv(VectorEnv):
         self.passed_random_cell |= going & (self.random_cell[:, 0] >= 0) & touches_cell(self.x, self.y, x, y, self.random_cell[:, 0], self.random_cell[:, 1])
         self.x, self.y = x, y
         np.fmax(self.max_x, x, out=self.max_x)
-        self.reached_end |= going & (x + PLAYER_HALF_WIDTH >= self.end_cell[:, 0])
+        self.reached_end |= going & (x >= self.end_cell[:, 0])
+
+    def _scale(self, reward: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """``normalize_reward``: reward / running std of the discounted return, clipped (procgen's
+        baseline); the running return restarts where an episode ended (``first``)."""
+        if not self.options.normalize_reward:
+            return reward
+        self._return = self._return * REWARD_NORM_GAMMA + reward
+        self._return_rms.update(self._return)
+        scaled = np.clip(reward / np.sqrt(self._return_rms.var + 1e-8), -REWARD_NORM_CLIP, REWARD_NORM_CLIP)
+        self._return[first] = 0.0
+        return scaled
 
     def _observation(self) -> np.ndarray:
         return frames_to_obs(self._rgb, self.options.obs_size, self.options.grayscale)
