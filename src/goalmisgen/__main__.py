@@ -46,12 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a PPO agent and save a checkpoint")
     t.add_argument("env", choices=ENVS)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--steps", type=int, default=2_500_000)
+    t.add_argument("--steps", type=int, default=3_000_000)
     t.add_argument("--coin-placement", default="end", choices=("end", "random"))
     t.add_argument("--random-fraction", type=float, default=0.0)
     t.add_argument("--num-levels", type=int, default=0)
     t.add_argument("--start-level", type=int, default=0)
     t.add_argument("--preset", default="cpu", choices=("cpu", "gpu"), help="procgen-coinrun only: PPO settings (agents/presets.py)")
+    t.add_argument("--distribution-mode", default=None, choices=("easy", "hard"), help="procgen-coinrun only: procgen's distribution mode (default: the preset's)")
     t.add_argument("--device", default=None, help="override the network's device (cpu, cuda)")
     t.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall time (the checkpoint records the steps done)")
     t.add_argument("--checkpoint-every", type=int, default=0, help="also save to --out every this many iterations (0: only at the end)")
@@ -136,7 +137,7 @@ def _train(args) -> None:
     if args.env == "procgen-coinrun":
         from goalmisgen.agents.presets import procgen_config
 
-        config = procgen_config(args.preset, args.seed, args.steps, **overrides)
+        config = procgen_config(args.preset, args.seed, args.steps, distribution_mode=args.distribution_mode, **overrides)
         config.env_options.update(env_options)
     else:
         config = PPOConfig(total_steps=args.steps, seed=args.seed, env_options=env_options, **overrides)
@@ -144,7 +145,8 @@ def _train(args) -> None:
 
     def callback(row, policy):
         if args.checkpoint_every and row["iteration"] % args.checkpoint_every == 0:
-            save_policy(policy, config, {k: v for k, v in row.items() if isinstance(v, (int, float))}, args.out)
+            save_policy(policy, "ppo", config, {k: v for k, v in row.items() if isinstance(v, (int, float))}, args.out,
+                        config.env, config.env_options)
         return args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
 
     result = train(config, progress=not args.no_progress, callback=callback)
