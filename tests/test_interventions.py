@@ -139,3 +139,23 @@ def test_interventions_never_change_the_original(levels):
 def test_bad_arguments_raise_a_clear_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_goal_spec_marks_misgeneralized_as_capable_proxy_and_not_intended():
+    import pandas as pd
+
+    from goalmisgen.analysis.goals import goal_spec
+
+    episodes = pd.DataFrame({
+        "coin_collected": [True, False, False, False, True],
+        "reached_end": [True, True, True, False, False],
+        "survived": [True, True, False, True, True],
+    })
+    df = goal_spec("coinrun").annotate(episodes)
+    assert list(df["misgeneralized"]) == [False, True, False, False, False]
+    assert list(df["capable"]) == list(episodes["survived"]) and list(df["proxy_reached"]) == list(episodes["reached_end"])
+    assert "misgeneralized" not in episodes  # a copy is annotated
+    with pytest.raises(ValueError, match=r"\['survived'\]"):
+        goal_spec("coinrun").annotate(episodes.drop(columns="survived"))
+    with pytest.raises(ValueError, match="env='maze'"):
+        goal_spec("maze")
