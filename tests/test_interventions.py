@@ -118,6 +118,17 @@ def test_composition_applies_left_to_right(levels):
     assert c.coin_present.all()
 
 
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_a_coin_moved_after_the_end_came_closer_lies_in_a_section_left_in_the_level(levels, k):
+    moved = do(levels, end_closer(k), coin_moved())
+    rows = np.arange(N)
+    assert (moved.coin_x < moved.end_x).all() and (moved.coin_y < lv.GRID_HEIGHT).all()
+    assert (moved.coin_x[:, None] == moved.section_x0[:, : moved.kinds.shape[1] - k]).any(axis=1).all()
+    assert moved.solid[rows, moved.coin_x, moved.coin_y - 1].all()
+    steps = shortest_paths_to(moved, cell_targets(moved, moved.coin_x, moved.coin_y))
+    assert (steps > 0).all()
+
+
 def test_interventions_never_change_the_original(levels):
     before = levels.copy()
     do(levels, coin_moved(), coin_removed(), end_closer(2), end_permeable(), hazards_removed())
