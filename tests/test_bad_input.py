@@ -52,6 +52,12 @@ def vec_reset(**kwargs):
     CoinRunGridVecEnv(2).reset(**kwargs)
 
 
+def coin_off_grid():
+    levels = lv.generate_levels(np.arange(2))
+    levels.coin_x[1], levels.coin_y[1] = 5, 12
+    return levels
+
+
 def text_file(tmp):
     path = tmp / "notes.pt"
     path.write_text("not a checkpoint")
@@ -120,6 +126,7 @@ CASES = [
     ("levels wrong size", lambda t, a: vec_reset(options={"levels": lv.generate_levels(np.arange(3))}), ValueError, "of 2 levels"),
     ("levels other sections", lambda t, a: vec_reset(options={"levels": lv.generate_levels(np.arange(2), num_sections=3)}),
      ValueError, "3 sections"),
+    ("levels coin off the grid", lambda t, a: vec_reset(options={"levels": coin_off_grid()}), ValueError, "(5, 12)"),
     ("unknown reset option", lambda t, a: vec_reset(options={"levles": 1}), ValueError, "['levles']"),
     # command line
     ("cli --steps 0", lambda t, a: cli("train", "coinrun", "--steps", "0", "--out", str(t / "a.pt")), CliError, "--steps=0"),
