@@ -218,6 +218,12 @@ class CoinRunState(GridState):
                 f"these levels are {batch.width} columns wide with {batch.enemy_x0.shape[1]} sections; "
                 f"this env plays {self.width} columns with {self.enemy_x0.shape[1]} sections"
             )
+        outside = batch.coin_present & ((batch.coin_x < 0) | (batch.coin_x >= self.width)
+                                        | (batch.coin_y < 0) | (batch.coin_y >= lv.GRID_HEIGHT))
+        if outside.any():
+            i = int(np.argmax(outside))
+            raise ValueError(f"level seed {batch.seeds[i]} has its coin at ({batch.coin_x[i]}, {batch.coin_y[i]}), "
+                             f"outside the {self.width} x {lv.GRID_HEIGHT} grid")
         self.solid[ids], self.lava[ids] = batch.solid, batch.lava
         self.coin_x[ids], self.coin_y[ids] = batch.coin_x, batch.coin_y
         self.coin_present[ids], self.coin_is_random[ids] = batch.coin_present, batch.coin_is_random

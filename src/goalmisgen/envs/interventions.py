@@ -85,7 +85,10 @@ def coin_moved(column: int | None = None, on: str = "any") -> Intervention:
         n, K = len(levels), levels.kinds.shape[1]
         rows = np.arange(n)
         if column is None:
-            section = np.floor(rng.uniform(levels.seeds, lv._S_COIN_SECTION, 1)[:, 0] * K).astype(np.int64)
+            # Only the sections still in the level (``end_closer`` may have cut some): with none
+            # cut this is the draw of coin_placement="random" exactly.
+            live = (levels.section_x0 + levels.section_width <= (levels.end_x - lv.END_WIDTH + 1)[:, None]).sum(axis=1)
+            section = np.floor(rng.uniform(levels.seeds, lv._S_COIN_SECTION, 1)[:, 0] * live).astype(np.int64)
             drawn = rng.uniform(levels.seeds, lv._S_COIN_SPOT, 1)[:, 0] < 0.5
             on_ledge = drawn if on == "any" else np.full(n, on == "ledge")
             x, y = lv.random_coin_spots(levels, section, on_ledge)

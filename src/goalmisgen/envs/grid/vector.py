@@ -15,7 +15,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from goalmisgen.envs.grid.levels import LevelBatch, LevelQueue
 from goalmisgen.envs.grid.options import MAX_LEVEL_SEED, GridOptions
-from goalmisgen.validation import check_choice, check_int, check_int_array
+from goalmisgen.validation import check_choice, check_int, check_int_array, check_known_keys
 
 
 class GridState:
@@ -98,11 +98,14 @@ class GridVecEnv(VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Start new episodes in every env (see the class docstring for ``options``)."""
+        if seed is not None:
+            seed = check_int("seed", seed, low=0)
+        options = options or {}
+        check_known_keys("reset option(s)", options, ("levels", "level_seeds"))
         super().reset(seed=seed)
         if seed is not None:
             self._levels.seed(seed)
             self.action_space.seed(seed)
-        options = options or {}
         if "levels" in options:
             levels = options["levels"]
             if not isinstance(levels, LevelBatch) or len(levels) != self.num_envs:
@@ -179,8 +182,11 @@ class GridEnv(gymnasium.Env):
         return self.vec.state
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if seed is not None:
+            seed = check_int("seed", seed, low=0)
         super().reset(seed=seed)
         options = dict(options or {})
+        check_known_keys("reset option(s)", options, ("levels", "level_seed"))
         if "level_seed" in options:
             level = check_int("level_seed", options.pop("level_seed"), low=0, high=MAX_LEVEL_SEED)
             options["level_seeds"] = np.array([level])
@@ -191,9 +197,10 @@ class GridEnv(gymnasium.Env):
     def step(self, action):
         if self._done:
             raise RuntimeError("the episode is over; call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action={action!r} is not allowed: action must be an integer in 0..{self.action_space.n - 1}")
-        obs, reward, terminated, truncated, info = self.vec.step(np.array([int(action)], dtype=np.int64))
+        if isinstance(action, np.ndarray) and action.shape == ():
+            action = action[()]  # a 0-d array (as the action space samples) is a scalar
+        action = check_int("action", action, low=0, high=int(self.action_space.n) - 1)
+        obs, reward, terminated, truncated, info = self.vec.step(np.array([action], dtype=np.int64))
         stats = self.state.episode_stats(truncated)
         self._done = bool(terminated[0] or truncated[0])
         single = {k: v[0].item() for k, v in stats.items()}
