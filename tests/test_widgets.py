@@ -55,12 +55,12 @@ def test_level_image_refuses_bad_seeds(bad):
         level_image("coinrun-grid", bad, "end")
 
 
-def test_agent_replay_records_a_gif(episodes):
+def test_agent_replay_records_a_gif(tiny_agent_path):
     pytest.importorskip("ipywidgets")
     from goalmisgen.agents import load_agent
     from goalmisgen.analysis.widgets import agent_replay
 
-    agent = load_agent(data_dir() / "coinrun_headline" / "seed0.pt")
+    agent = load_agent(tiny_agent_path)
     replay = agent_replay({"seed 0": agent}, level_seed=2**31 + 1, coin_placement="random")
     assert "data:image/gif;base64," in replay.static_html
     with pytest.raises(ValueError, match="agents"):
