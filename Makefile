@@ -1,12 +1,17 @@
 # Two commands do all the set-up from a fresh clone (Python 3.11 and pip):
 #   make book   -> builds the HTML book into _build/html (executes every notebook)
-#   make test   -> runs the unit tests and executes every notebook in _toc.yml
+#   make test   -> builds the book, runs the unit tests, executes every notebook in _toc.yml and
+#                  opens every page of the build in headless Chromium (tests/test_browser.py)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test install clean data bench student
+.PHONY: book test install clean data bench student chromium
+# MathJax, served from the build so that math renders offline (npm's `mathjax` package)
+MATHJAX_VERSION := 3.2.2
+# (in _extra/, copied to the build's root: Jupyter Book would add every .js file in _static/ to every page)
+MATHJAX := _extra/mathjax/tex-mml-chtml.js
 
 install: $(STAMP)
 
@@ -19,12 +24,25 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# --durations: the slowest tests, to see where the time goes
+PYTEST_ARGS ?= --durations=15
+test: $(STAMP) book chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-book: $(STAMP)
+book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build .
 	@echo "Book built: _build/html/index.html"
+
+# only the files MathJax loads for TeX input and HTML output (about 2.5 MB of the package's 24 MB)
+$(MATHJAX):
+	rm -rf .mathjax-pkg _extra/mathjax && mkdir -p .mathjax-pkg _extra/mathjax
+	cd .mathjax-pkg && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	cd .mathjax-pkg/package/es5 && cp -r --parents tex-mml-chtml.js ui a11y input/tex/extensions output/chtml/fonts/woff-v2 ../../../_extra/mathjax/
+	rm -rf .mathjax-pkg
+
+# the browser test drives Debian's chromium (installed here where missing; needs root and apt)
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 data: $(STAMP)
 	$(BIN)/python -m goalmisgen regenerate all
@@ -38,4 +56,4 @@ student: $(STAMP)
 	$(BIN)/jupyter-book build student
 
 clean:
-	rm -rf _build .jupyter_cache student
+	rm -rf _build .jupyter_cache student _extra test-artifacts

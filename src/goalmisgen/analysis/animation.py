@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from goalmisgen.analysis.evaluate import eval_env_options
@@ -97,7 +99,9 @@ def animate(frames: list[np.ndarray], fps: int = 8, title: str | None = None, sc
         ax.set_title(title, fontsize=9)
     im = ax.imshow(frames[0])
     anim = animation.FuncAnimation(fig, lambda i: [im.set_data(frames[i])], frames=len(frames), interval=1000 / fps)
-    html = HTML(anim.to_jshtml(default_mode="once"))
+    # matplotlib's player links Font Awesome from a CDN; the book's theme ships Font Awesome, so
+    # the link is dropped and the page works offline
+    html = HTML(re.sub(r'<link\s+rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "", anim.to_jshtml(default_mode="once")))
     plt.close(fig)
     return html
 

@@ -1,4 +1,4 @@
-"""Plots of rates with confidence intervals."""
+"""Plots of rates with confidence intervals, the landing page's headline figure, and the book's palette."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def rate_plot(table: pd.DataFrame, label: str, group: str, ax=None, title: str |
         part = table[table[group] == name].set_index(label).reindex(labels)
         y = np.arange(len(labels)) + offset
         err = [part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]
-        ax.errorbar(part["mean"], y, xerr=err, fmt="o", capsize=3, label=name)
+        ax.errorbar(part["mean"], y, xerr=err, fmt="o", capsize=3, label=name, color=PALETTE[groups.index(name) % len(PALETTE)])
     ax.set_yticks(np.arange(len(labels)), labels)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("share of episodes (95% CI)")
@@ -37,3 +37,123 @@ def rate_plot(table: pd.DataFrame, label: str, group: str, ax=None, title: str |
     if title:
         ax.set_title(title, fontsize=10, pad=24)
     return ax
+
+# Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green, reddish purple, sky blue,
+# vermillion, yellow, black): the one palette of the book's figures.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+HEADLINE_COLUMNS = ("seed", "coin_placement", "level_seed", "coin_collected", "reached_end", "good")
+HEADLINE_METRICS = {"reached_end": "reached the end", "coin_collected": "collected the coin"}
+HEADLINE_PLACEMENTS = {"end": "coin at the end\n(as in training)", "random": "coin moved"}
+
+
+def use_book_style() -> None:
+    """Seaborn's white-grid theme with the book's colour-blind-safe ``PALETTE``."""
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+
+
+def headline_summary(episodes: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
+    """Rates of reaching the end and collecting the coin, coin at the end vs moved, on good levels.
+
+    Uses only the columns in ``HEADLINE_COLUMNS``, one row per (seed, coin_placement, level_seed).
+    Both placements are scored on the same levels, those that pass the good-levels filter, so the
+    comparison is paired. Intervals resample seeds, then levels within each seed (95%).
+
+    Args:
+        episodes: per-episode table, e.g. ``data/coinrun_headline/episodes.csv``.
+        n_boot: bootstrap resamples.
+
+    Returns:
+        one row per (placement, metric) with ``mean``, ``ci_low``, ``ci_high``, ``n_seeds``,
+        ``n_levels`` (good levels per seed, summed over seeds).
+
+    Raises:
+        ValueError: if a column is missing, or a placement ("end", "random") or good level is absent.
+    """
+    from goalmisgen.analysis.stats import hierarchical_bootstrap_ci
+    from goalmisgen.validation import check_int
+
+    check_int("n_boot", n_boot, low=1)
+    missing = [c for c in HEADLINE_COLUMNS if c not in episodes.columns]
+    if missing:
+        raise ValueError(f"episodes lacks columns {missing}; the headline figure needs {list(HEADLINE_COLUMNS)}")
+    table = episodes.loc[:, list(HEADLINE_COLUMNS)].copy()
+    for column in ("coin_collected", "reached_end", "good"):
+        table[column] = table[column].astype(str).str.lower().isin(["true", "1", "1.0"])
+    found = set(table["coin_placement"])
+    if not set(HEADLINE_PLACEMENTS) <= found:
+        raise ValueError(f"coin_placement holds {sorted(found)}; the headline figure needs {sorted(HEADLINE_PLACEMENTS)}")
+    good = table[table["good"]]
+    if good.empty:
+        raise ValueError("no episode has good=True; the headline figure compares placements on good levels")
+    rows = []
+    for placement in HEADLINE_PLACEMENTS:
+        part = good[good["coin_placement"] == placement]
+        for metric in HEADLINE_METRICS:
+            groups = [g[metric].to_numpy(dtype=float) for _, g in part.groupby("seed")]
+            ci = hierarchical_bootstrap_ci(groups, n_boot=n_boot)
+            rows.append({"placement": placement, "metric": metric, "mean": ci["mean"], "ci_low": ci["ci_low"],
+                         "ci_high": ci["ci_high"], "n_seeds": ci["n"], "n_levels": int(part["level_seed"].size)})
+    return pd.DataFrame(rows)
+
+
+def headline_figure(summary: pd.DataFrame):
+    """Grouped bars of :func:`headline_summary`: placements side by side, one bar per metric, 95% CIs.
+
+    Returns:
+        the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=100)
+    width = 0.38
+    for k, (metric, label) in enumerate(HEADLINE_METRICS.items()):
+        part = summary[summary["metric"] == metric].set_index("placement").reindex(list(HEADLINE_PLACEMENTS))
+        x = np.arange(len(part)) + (k - 0.5) * width
+        err = [part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]
+        ax.bar(x, part["mean"], width, yerr=err, capsize=4, color=PALETTE[k], label=label,
+               hatch=["", "//"][k], edgecolor="white")
+        for xi, value in zip(x, part["mean"]):
+            ax.text(xi, value + 0.04, f"{100 * value:.0f}%", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(np.arange(len(HEADLINE_PLACEMENTS)), list(HEADLINE_PLACEMENTS.values()))
+    ax.set_ylim(0, 1.15)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_ylabel("share of good test levels")
+    ax.legend(loc="upper right", frameon=False, fontsize=9, ncol=2)
+    ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def headline_alt_text(summary: pd.DataFrame) -> str:
+    """A sentence describing :func:`headline_figure` with its numbers, for the image's alt text."""
+    value = summary.set_index(["placement", "metric"])
+
+    def pct(placement, metric):
+        row = value.loc[(placement, metric)]
+        return f"{100 * row['mean']:.0f}% (95% CI {100 * row['ci_low']:.0f} to {100 * row['ci_high']:.0f}%)"
+
+    return (
+        f"Bar chart of {int(summary['n_seeds'].iloc[0])} trained agents on the same good test levels. "
+        f"With the coin at the end they reach the end {pct('end', 'reached_end')} and collect the coin "
+        f"{pct('end', 'coin_collected')}. With the coin moved they still reach the end "
+        f"{pct('random', 'reached_end')} but collect the coin only {pct('random', 'coin_collected')}."
+    )
+
+
+def figure_html(fig, alt: str, caption: str | None = None) -> str:
+    """An HTML ``<figure>`` holding ``fig`` as an inline PNG with alt text (closes the figure)."""
+    import base64
+    import html
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    tail = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%">{tail}</figure>'
