@@ -47,13 +47,14 @@ def test_observation_window_pads_with_wall_and_skips_things_outside():
     cells[0, 0, 0] = True  # level 0: bottom-left cell
     cells[1, 3, 2] = True  # level 1: top-right cell
     w.draw_cells(np.arange(2), 1, cells)
-    obs = w.cut(np.array([0, 3]))
-    assert obs.shape == (2, 2, 3, 5)
+    windows = w.cut(np.array([0, 3]))
+    obs = w.as_image(windows)
+    assert windows.shape == (2, 5, 2, 3) and obs.shape == (2, 2, 3, 5)
     assert (obs[0, 0, :, :2] == 1).all() and (obs[0, 0, :, 2:] == 0).all()  # two wall columns left of x=0
     assert (obs[1, 0, :, 3:] == 1).all() and (obs[1, 0, :, :3] == 0).all()  # two wall columns right of x=3
     assert obs[0, 1, 2, 2] == 1 and obs[0, 1].sum() == 1  # y=0 is the bottom row
     assert obs[1, 1, 0, 2] == 1 and obs[1, 1].sum() == 1
-    w.overlay(obs, np.array([0, 0, 1]), 1, np.array([2, 3, -2]), np.array([1, 1, 0]))
+    w.overlay(windows, np.array([0, 0, 1]), 1, np.array([2, 3, -2]), np.array([1, 1, 0]))
     assert obs[0, 1, 1, 4] == 1 and obs[1, 1, 2, 0] == 1 and obs[0, 1].sum() == 2  # dx=3 skipped
 
 

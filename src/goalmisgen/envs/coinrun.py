@@ -250,19 +250,20 @@ class CoinRunState(GridState):
         return reward, died | got_coin
 
     def observe(self, ids: np.ndarray | None = None) -> np.ndarray:
-        """(m, 5, 10, 2R+1) uint8 agent-centred one-hot views of slots ``ids`` (default: all)."""
+        """(m, 6, 10, 2R+1) uint8 agent-centred one-hot views of slots ``ids`` (default: all)."""
         ids = self._all if ids is None else ids
-        x = self.x[ids]
-        obs = self.window.cut(x, ids)
-        ex = lv.enemy_positions(self.enemy_x0[ids], self.enemy_width[ids], self.enemy_phase[ids], self.t[ids, None])
+        x, t = self.x[ids], self.t[ids, None]
+        windows = self.window.cut(x, ids)
+        x0, width, phase = self.enemy_x0[ids], self.enemy_width[ids], self.enemy_phase[ids]
         li, ki = np.nonzero(self.enemy_active[ids])
-        ey = self.enemy_y[ids][li, ki]
-        self.window.overlay(obs, li, 3, ex[li, ki] - x[li], ey)
-        ex_next = lv.enemy_positions(self.enemy_x0[ids], self.enemy_width[ids], self.enemy_phase[ids], self.t[ids, None] + 1)
-        self.window.overlay(obs, li, 5, ex_next[li, ki] - x[li], ey)
-        rows = np.arange(len(ids))
-        self.window.overlay(obs, rows, 4, np.zeros_like(x), self.y[ids])
-        return obs
+        if li.size:
+            x0, width, phase, ey = x0[li, ki], width[li, ki], phase[li, ki], self.enemy_y[ids][li, ki]
+            tt = t[li, 0]
+            xl = x[li]
+            self.window.overlay(windows, li, 3, lv.enemy_positions(x0, width, phase, tt) - xl, ey)
+            self.window.overlay(windows, li, 5, lv.enemy_positions(x0, width, phase, tt + 1) - xl, ey)
+        windows[np.arange(len(ids)), self.window.radius, 4, lv.GRID_HEIGHT - 1 - self.y[ids]] = 1
+        return self.window.as_image(windows)
 
     def episode_stats(self, truncated: np.ndarray) -> dict[str, np.ndarray]:
         return {

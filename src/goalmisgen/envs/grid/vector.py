@@ -63,7 +63,7 @@ class GridVecEnv(VectorEnv):
     Finished episodes restart within the same step (``autoreset_mode`` SAME_STEP): the returned
     observation is the first of the new episode, and, as Gymnasium defines it,
     ``info["final_obs"]`` (num_envs, C, H, W) holds the last observation of each finished
-    episode and ``info["final_info"]`` its statistics (a dict of (num_envs,) arrays), both valid
+    episode (zeros in the other rows) and ``info["final_info"]`` its statistics (a dict of (num_envs,) arrays), both valid
     where ``info["_final_obs"]`` / ``info["_final_info"]`` is True.
 
     ``reset(options={"level_seeds": seeds})`` plays the given level seeds (one per env) and
@@ -130,24 +130,23 @@ class GridVecEnv(VectorEnv):
         reward, terminated = s.step(self._check_actions(actions))
         truncated = ~terminated & (s.t >= self.options.max_steps)
         done = terminated | truncated
-        obs = s.observe()
         info: dict[str, Any] = {}
         if done.any():
+            ids = np.nonzero(done)[0]
+            final_obs = np.zeros((self.num_envs,) + self.single_observation_space.shape, dtype=np.uint8)
+            final_obs[ids] = s.observe(ids)  # only the finished episodes' last views: cheap
             stats = s.episode_stats(truncated)
             final_info: dict[str, Any] = {}
             for key, value in stats.items():
                 final_info[key] = value
                 final_info[f"_{key}"] = done
-            info["final_obs"] = obs
+            info["final_obs"] = final_obs
             info["_final_obs"] = done
             info["final_info"] = final_info
             info["_final_info"] = done
-            ids = np.nonzero(done)[0]
             if self.autoreset:
                 s.load(ids, self._levels.take(len(ids)))
-                obs = obs.copy()
-                obs[ids] = s.observe(ids)
-        return obs, reward, terminated, truncated, info
+        return s.observe(), reward, terminated, truncated, info
 
     def render(self):
         """RGB frame (H*16, W*16, 3) uint8 of env 0's whole level."""

@@ -45,17 +45,24 @@ class ObservationWindow:
         self.picture[ids, self.radius + x, channel, self.height - 1 - y] = 1
 
     def cut(self, x: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
-        """(m, channels, height, 2R+1) uint8 windows of levels ``ids`` (default: all n) centred
-        on columns ``x`` (m,), rows from the top."""
+        """(m, 2R+1, channels, height) uint8 windows of levels ``ids`` (default: all n) centred
+        on columns ``x`` (m,), column-major as stored; ``as_image`` turns them into
+        (m, channels, height, 2R+1) with rows from the top, after ``overlay`` has drawn on them."""
         R, H = self.radius, self.height
         ids = self._all if ids is None else ids
         start = ids * self.padded_width + x
-        obs = self._rows[start[:, None] + self._window].reshape(len(ids), 2 * R + 1, self.channels, H)
-        return obs.transpose(0, 2, 3, 1)
+        return self._rows[start[:, None] + self._window].reshape(len(ids), 2 * R + 1, self.channels, H)
 
-    def overlay(self, obs: np.ndarray, rows: np.ndarray, channel: int, dx: np.ndarray, y: np.ndarray) -> None:
-        """Mark things in cut windows ``obs``: for each i, window ``rows[i]`` at column offset
-        ``dx[i]`` from the agent and height ``y[i]``; things outside the window are skipped."""
+    @staticmethod
+    def as_image(windows: np.ndarray) -> np.ndarray:
+        """(m, 2R+1, C, H) windows from ``cut`` as (m, C, H, 2R+1) observations (a view)."""
+        return windows.transpose(0, 2, 3, 1)
+
+    def overlay(self, windows: np.ndarray, rows: np.ndarray, channel: int, dx: np.ndarray, y: np.ndarray) -> None:
+        """Mark things in cut ``windows``: for each i, window ``rows[i]`` at column offset ``dx[i]``
+        from the agent and height ``y[i]``; things outside the window are skipped."""
         R, H = self.radius, self.height
         inside = (dx >= -R) & (dx <= R)
-        obs[rows[inside], channel, H - 1 - y[inside], dx[inside] + R] = 1
+        if not inside.all():
+            rows, dx, y = rows[inside], dx[inside], y[inside]
+        windows[rows, dx + R, channel, H - 1 - y] = 1
