@@ -79,6 +79,8 @@ def headline_summary(episodes: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame
     missing = [c for c in HEADLINE_COLUMNS if c not in episodes.columns]
     if missing:
         raise ValueError(f"episodes lacks columns {missing}; the headline figure needs {list(HEADLINE_COLUMNS)}")
+    if "training" in episodes.columns:  # the shipped table also holds the positive controls
+        episodes = episodes[episodes["training"] == "headline"]
     table = episodes.loc[:, list(HEADLINE_COLUMNS)].copy()
     for column in ("coin_collected", "reached_end", "good"):
         table[column] = table[column].astype(str).str.lower().isin(["true", "1", "1.0"])

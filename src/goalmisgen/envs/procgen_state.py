@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goalmisgen.envs import rng
+from goalmisgen.envs.grid import rng
 
 GAME_NAME = "coinrun"
 SERIALIZE_VERSION = 0
