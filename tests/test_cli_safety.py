@@ -20,6 +20,7 @@ import goalmisgen
 from goalmisgen import __main__ as cli
 from goalmisgen import experiments
 from goalmisgen.exercises.__main__ import main as exercises_main
+from processes import processes_with
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny_exercises.ipynb"
 SRC = str(Path(goalmisgen.__file__).resolve().parents[1])
@@ -139,17 +140,6 @@ def test_student_out_keeps_a_config_it_did_not_write(tmp_path, capsys):
     assert exercises_main(["student", str(FIXTURE), "--out", str(fresh)]) == 0  # its own files: replaced
 
 
-def runner_processes(marker: str) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(int(pid))
-        except OSError:
-            pass
-    return found
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_an_interrupted_grading_keeps_the_rows_so_far_and_no_process(tmp_path, signum):
     folder = tmp_path / "subs"
@@ -171,9 +161,9 @@ def test_an_interrupted_grading_keeps_the_rows_so_far_and_no_process(tmp_path, s
         env={**os.environ, "PYTHONPATH": SRC}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 240
-    while not runner_processes(marker) and time.monotonic() < deadline and grader.poll() is None:
+    while not processes_with(marker) and time.monotonic() < deadline and grader.poll() is None:
         time.sleep(0.2)
-    assert runner_processes(marker), "the slow notebook never started"
+    assert processes_with(marker), "the slow notebook never started"
     grader.send_signal(signum)
     _, err = grader.communicate(timeout=60)
     assert grader.returncode == 130
@@ -182,5 +172,5 @@ def test_an_interrupted_grading_keeps_the_rows_so_far_and_no_process(tmp_path, s
     assert rows[0] == "student,exercise,score,status,message,flags"
     assert [r.split(",")[0] for r in rows[1:]] == ["a_first", "a_first"]
     time.sleep(0.5)
-    assert runner_processes(marker) == []
+    assert processes_with(marker) == []
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -26,6 +26,7 @@ from goalmisgen.exercises import _sandbox
 from goalmisgen.exercises.__main__ import main
 from goalmisgen.exercises.grade import COLUMNS, STATUSES, escape_cell, grade_submissions
 from goalmisgen.exercises.student import student_notebook
+from processes import processes_with
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE = FIXTURES / "tiny_exercises.ipynb"
@@ -127,29 +128,6 @@ def submissions(folder: Path) -> None:
     write(FORMULA_STUDENT, source)
     write("zz_victim", source)
     (folder / "linked.ipynb").symlink_to(FIXTURE)
-
-
-def processes_with(marker: str, descendants_of: int | None = None) -> list[int]:
-    """Processes whose command line holds ``marker`` (only descendants of a pid, if given)."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(int(pid))
-        except OSError:
-            pass
-    return [p for p in found if descendants_of is None or descendants_of in ancestors(p)]
-
-
-def ancestors(pid: int) -> list[int]:
-    chain = []
-    while pid > 1:
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            break
-        chain.append(pid)
-    return chain
 
 
 @pytest.fixture(scope="module")
