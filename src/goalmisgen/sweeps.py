@@ -1,0 +1,362 @@
+"""A sweep runner: one trial function, many configs, one result record per trial.
+
+A **trial** is a plain function ``trial(config) -> dict`` (defined at module level, so that another
+process can import it) whose result depends only on its config: every seed it uses comes from the
+config. A **sweep** runs the trial on every config of a list and writes one JSON record per trial
+into a results folder, named by the config's key (``config_key``: the SHA-256 of the config's
+canonical JSON, so the same config always has the same key, whatever the order of its fields).
+
+Three backends run the same sweep unchanged:
+
+* ``"local"`` (the default): a pool of ``workers`` processes on this machine (default: every core),
+  each trial with one torch thread;
+* ``"ray"``: tasks on a Ray cluster; ``address=None`` starts Ray on this machine, an address such as
+  ``"ray://head-node:10001"`` or ``"auto"`` joins an existing cluster (whose workers must be able
+  to import ``goalmisgen`` and the trial's module; a local Ray gets this process's ``sys.path``).
+  Ray is an optional extra: ``pip install "goalmisgen[ray]"``;
+* ``"serial"``: one trial after another in this process (for debugging and for notebooks).
+
+Records are written by the process that runs the sweep, each atomically (a temporary file renamed
+into place), as trials finish. A sweep that is interrupted and run again skips the configs that
+already have a record: it resumes. A record holds the config, the key and the trial's result, which
+are the same whichever backend ran it, and under ``"run"`` the wall time and the backend, which
+are not. A trial that raises leaves a ``<key>.failed.json`` file with the error and its traceback
+(not a record: the next run tries it again), and the sweep raises ``SweepError`` after the other
+trials have finished.
+
+A trial may also return ``TrialOutput(result, files)``: ``files`` maps file names to bytes (a saved
+checkpoint, say), written into ``<results>/<key>/`` next to the record, so artifacts come home from
+a Ray cluster the same way as from a local pool.
+
+Example:
+    >>> from goalmisgen.sweeps import demo_trial, run_sweep
+    >>> records = run_sweep(demo_trial, [{"seed": s, "n": 100} for s in range(4)], "runs/demo")
+    >>> [r["result"]["mean"] for r in records]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from goalmisgen.validation import check_choice, check_int
+
+BACKENDS = ("local", "ray", "serial")
+RECORD_SUFFIX = ".json"
+FAILED_SUFFIX = ".failed.json"
+
+
+class SweepError(RuntimeError):
+    """Raised after a sweep in which some trials failed; ``failures`` maps key -> error text."""
+
+    def __init__(self, failures: dict[str, str]):
+        self.failures = failures
+        first_key, first = next(iter(failures.items()))
+        super().__init__(f"{len(failures)} trial(s) failed; their configs and tracebacks are in the "
+                         f"*{FAILED_SUFFIX} files of the results folder. First ({first_key[:12]}): {first}")
+
+
+@dataclass
+class TrialOutput:
+    """What a trial may return instead of a bare dict: its result and files to keep (name -> bytes)."""
+
+    result: dict
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- configs and keys
+
+
+def _plain(value: Any, where: str) -> Any:
+    """``value`` as plain JSON data (dict with str keys, list, str, int, float, bool, None).
+
+    Numpy scalars and arrays become Python numbers and lists, tuples become lists; NaN, infinities
+    and anything else raise ValueError naming ``where``."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}={value!r} is not allowed: a config value must be a finite number, not NaN or infinity")
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist(), where)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError(f"{where}={value!r} is not allowed: a config's keys must be strings")
+        return {k: _plain(v, f"{where}.{k}") for k, v in value.items()}
+    raise ValueError(f"{where}={value!r} is not allowed: a config holds only dicts, lists, strings, numbers, "
+                     "bools and None (JSON data)")
+
+
+def plain_config(config: Any) -> dict:
+    """A config (a dict or a dataclass instance) as a plain JSON dict; ValueError if it is neither
+    or holds something JSON cannot say exactly."""
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        config = dataclasses.asdict(config)
+    if not isinstance(config, dict):
+        raise ValueError(f"config={config!r} is not allowed: a config must be a dict or a dataclass instance")
+    return _plain(config, "config")
+
+
+def canonical_json(config: Any) -> str:
+    """The config's canonical JSON: keys sorted, no spaces, floats in Python's shortest exact form.
+
+    Note that ``1`` and ``1.0`` are different configs (an int and a float)."""
+    return json.dumps(plain_config(config), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def config_key(config: Any) -> str:
+    """The config's key: the SHA-256 of its canonical JSON, 64 hex digits."""
+    return hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- records on disk
+
+
+def _write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``path`` so that it is either absent or whole, never half written."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, indent=1, sort_keys=True, allow_nan=False) + "\n"
+
+
+def load_records(results_dir: str | os.PathLike) -> dict[str, dict]:
+    """Every record in a results folder, as key -> record (failed trials are not records)."""
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        return {}
+    records = {}
+    for path in sorted(folder.glob(f"*{RECORD_SUFFIX}")):
+        if path.name.endswith(FAILED_SUFFIX) or path.name.startswith("."):
+            continue
+        record = json.loads(path.read_text())
+        records[record["key"]] = record
+    return records
+
+
+# ---------------------------------------------------------------- running one trial
+
+
+def demo_trial(config: dict) -> dict:
+    """A tiny deterministic trial for tests and examples: the mean and standard deviation of
+    ``config["n"]`` normal draws seeded by ``config["seed"]``; raises ValueError if
+    ``config.get("fail")`` is true."""
+    if config.get("fail"):
+        raise ValueError(f"demo_trial was asked to fail (seed {config['seed']})")
+    x = np.random.default_rng(config["seed"]).normal(size=config["n"])
+    return {"mean": float(x.mean()), "std": float(x.std()), "n": int(config["n"])}
+
+
+def _run_trial(trial: Callable, config: dict) -> tuple[str, Any, float]:
+    """Run one trial with one torch thread. Returns ("ok", TrialOutput, wall seconds) or
+    ("error", traceback text, wall seconds); never raises, so one failure does not stop a pool."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    try:
+        out = trial(config)
+        if not isinstance(out, TrialOutput):
+            out = TrialOutput(out)
+        if not isinstance(out.result, dict):
+            raise TypeError(f"a trial must return a dict or a TrialOutput, got {type(out.result).__name__}")
+        out.result = _plain(out.result, "result")
+        return "ok", out, time.perf_counter() - start
+    except Exception:  # reported to the sweep, which records it and raises SweepError
+        return "error", traceback.format_exc(), time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+
+
+# ---------------------------------------------------------------- backends
+
+
+def _check_file_name(name: str) -> str:
+    if not isinstance(name, str) or not name or name != Path(name).name or name.startswith("."):
+        raise ValueError(f"file name {name!r} is not allowed: a trial's files must have plain names (no folders, no leading dot)")
+    return name
+
+
+def _local_results(trial, todo: list[dict], workers: int):
+    """Yield (config, status, output, wall) as trials finish on a process pool."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # "spawn": fresh interpreters, safe with torch's threads (a fork can inherit a held lock)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(_run_trial, trial, c): c for c in todo}
+        for fut in as_completed(futures):
+            yield (futures[fut], *fut.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # an interrupted sweep starts no new trial
+
+
+def import_ray():
+    """The ``ray`` module, or ImportError saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError('backend="ray" needs Ray, an optional extra: pip install "goalmisgen[ray]" '
+                          '(or pip install ray)') from None
+    return ray
+
+
+def _ray_results(trial, todo: list[dict], workers: int | None, address: str | None):
+    """Yield (config, status, output, wall) as trials finish on Ray; starts Ray if it is not
+    running in this process yet (and stops it again at the end)."""
+    ray = import_ray()
+    started = not ray.is_initialized()
+    if started:
+        kwargs = {}
+        if address is None:  # a local Ray: its workers import modules from where this process does
+            kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}}
+            if workers is not None:
+                kwargs["num_cpus"] = workers
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, **kwargs)
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=0)(_run_trial)
+        trial_ref = ray.put(trial)
+        pending = {remote.remote(trial_ref, c): c for c in todo}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                yield (pending.pop(ref), *ray.get(ref))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _serial_results(trial, todo: list[dict]):
+    for c in todo:
+        yield (c, *_run_trial(trial, c))
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def run_sweep(
+    trial: Callable[[dict], Any],
+    configs,
+    results_dir: str | os.PathLike,
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+    raise_on_error: bool = True,
+) -> list[dict]:
+    """Run ``trial`` on every config that has no record in ``results_dir`` yet, writing one record
+    per trial as it finishes; return the records of all configs, in the order of ``configs``.
+
+    Args:
+        trial: a module-level function ``config -> dict`` (or ``TrialOutput``).
+        configs: a non-empty list of dicts or dataclass instances (JSON data; no two alike).
+        results_dir: the results folder (created if missing); ``<key>.json`` per record.
+        backend: "local" (a process pool), "ray" or "serial" (this process).
+        workers: processes for "local" (default: every core), CPUs Ray may use when it starts
+            locally (default: every core); ignored by "serial".
+        address: "ray" only: a cluster to join (None: start Ray on this machine).
+        progress: show a tqdm bar over the trials.
+        raise_on_error: raise SweepError if any trial failed (after all others have run);
+            otherwise the failed configs are missing from the returned list.
+
+    Returns:
+        list of records ``{"key", "config", "result", "run": {"wall_s", "backend"}}``.
+    """
+    if not callable(trial):
+        raise ValueError(f"trial={trial!r} is not allowed: trial must be a function config -> dict")
+    backend = check_choice("backend", backend, BACKENDS)
+    if workers is not None:
+        workers = check_int("workers", workers, low=1, high=4096)
+    if address is not None and (backend != "ray" or not isinstance(address, str) or not address):
+        raise ValueError(f"address={address!r} is not allowed: address must be a Ray cluster address (a non-empty "
+                         'string) and is used only with backend="ray"')
+    if isinstance(configs, (dict, str, bytes)) or not hasattr(configs, "__iter__"):
+        raise ValueError(f"configs={configs!r} is not allowed: configs must be a list of dicts or dataclass instances")
+    plain = [plain_config(c) for c in configs]
+    if not plain:
+        raise ValueError("configs=[] is not allowed: a sweep needs at least one config")
+    keys = [config_key(c) for c in plain]
+    first_seen: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k in first_seen:
+            raise ValueError(f"configs[{i}]={plain[i]!r} is not allowed: it is the same config as "
+                             f"configs[{first_seen[k]}] (each trial must differ)")
+        first_seen[k] = i
+
+    folder = Path(results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    done = load_records(folder)
+    todo = [c for c, k in zip(plain, keys) if k not in done]
+    workers_default = workers or os.cpu_count() or 1
+    if backend == "local":
+        results = _local_results(trial, todo, min(workers_default, max(len(todo), 1)))
+    elif backend == "ray":
+        results = _ray_results(trial, todo, workers, address) if todo else iter(())
+    else:
+        results = _serial_results(trial, todo)
+
+    failures: dict[str, str] = {}
+    bar = tqdm(total=len(plain), initial=len(plain) - len(todo), unit="trial", disable=not progress)
+    try:
+        for config, status, output, wall in results:
+            key = config_key(config)
+            failed = folder / f"{key}{FAILED_SUFFIX}"
+            if status == "ok":
+                for name, data in output.files.items():
+                    (folder / key).mkdir(exist_ok=True)
+                    _write_atomic(folder / key / _check_file_name(name), bytes(data))
+                record = {"key": key, "config": config, "result": output.result,
+                          "run": {"wall_s": wall, "backend": backend}}
+                _write_atomic(folder / f"{key}{RECORD_SUFFIX}", _dumps(record))
+                failed.unlink(missing_ok=True)
+                done[key] = record
+            else:
+                failures[key] = output.strip().splitlines()[-1]
+                _write_atomic(failed, _dumps({"key": key, "config": config, "error": output,
+                                              "run": {"wall_s": wall, "backend": backend}}))
+            bar.update(1)
+    finally:
+        bar.close()
+        if hasattr(results, "close"):
+            results.close()  # stops the pool or Ray if the loop was interrupted
+    if failures and raise_on_error:
+        raise SweepError(failures)
+    return [done[k] for k in keys if k in done]
+
+
+def comparable(record: dict) -> dict:
+    """The part of a record that must not depend on the backend: key, config and result."""
+    return {k: record[k] for k in ("key", "config", "result")}
