@@ -98,12 +98,16 @@ class CoinRunOptions(GridOptions):
     """With coin_placement="end": fraction of levels whose coin is placed at random (0..1)."""
     num_sections: int = 4
     """Middle sections per level (each 3 to 5 columns wide)."""
+    coin_support: str = "any"
+    """What a random coin stands on: "any", "ground" (never a ledge top) or "ledge" (the ledge top
+    where its section has one); see coinrun_levels."""
 
     def __post_init__(self):
         super().__post_init__()
         check_choice("coin_placement", self.coin_placement, lv.COIN_PLACEMENTS)
         check_float("random_fraction", self.random_fraction, low=0.0, high=1.0)
         check_int("num_sections", self.num_sections, low=1, high=12)
+        check_choice("coin_support", self.coin_support, lv.COIN_SUPPORTS)
 
     @property
     def width(self) -> int:
@@ -174,7 +178,8 @@ class CoinRunState(GridState):
 
     @staticmethod
     def generate(seeds: np.ndarray, options: CoinRunOptions) -> lv.CoinRunLevels:
-        return lv.generate_levels(seeds, options.num_sections, options.coin_placement, options.random_fraction)
+        return lv.generate_levels(seeds, options.num_sections, options.coin_placement, options.random_fraction,
+                                  options.coin_support)
 
     def __init__(self, n: int, options: CoinRunOptions):
         super().__init__(n, options)

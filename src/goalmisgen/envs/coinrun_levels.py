@@ -35,6 +35,18 @@ Coin placement (all randomness is a pure function of the level seed, see ``grid/
   that column has two standing spots, the floor under the ledge and the ledge top; one is chosen at
   random.
 * ``random_fraction=p``: a seeded fraction ``p`` of levels use ``"random"``, the rest ``"end"``.
+  Each level draws its own uniform number in [0, 1) (53 random bits) and is randomized if it is
+  below ``p``, so any ``p`` works (0.5% as well as 2%), and the levels randomized at a smaller
+  ``p`` are among those randomized at a larger one.
+
+``coin_support`` says what a random coin stands on (a coin at the end is always on the ground):
+
+* ``"any"`` (default): as drawn above (in a ledge section, floor or ledge top at random);
+* ``"ground"``: always the floor, never a ledge top: the same column as ``"any"``, so a second
+  correlate of the coin ("it is at floor level") is kept during training;
+* ``"ledge"``: the ledge top wherever the drawn section is a ledge section (elsewhere the floor,
+  as there is no ledge): the test that breaks that correlate. ``coin_on_ledge`` tells which levels
+  have their coin on a ledge top.
 """
 
 from __future__ import annotations
@@ -64,6 +76,7 @@ SECTION_PROBS = np.array([0.35, 0.20, 0.05, 0.15, 0.25])
 STEP_PROBS = np.array([0.15, 0.20, 0.30, 0.20, 0.15])
 
 COIN_PLACEMENTS = ("end", "random")
+COIN_SUPPORTS = ("any", "ground", "ledge")
 # Independent random streams per feature of a level (see rng.uniform); a new feature gets a new
 # stream, so adding one never changes the others.
 (_S_KIND, _S_STEP, _S_PHASE, _S_COIN_SECTION, _S_COIN_SPOT, _S_FRACTION, _S_WIDTH, _S_PIT_AT,
@@ -162,6 +175,11 @@ def random_coin_spots(levels: CoinRunLevels, section: np.ndarray, on_ledge: np.n
     return x, y
 
 
+def coin_on_ledge(levels: CoinRunLevels) -> np.ndarray:
+    """(n,) bool: True where the coin stands on a ledge top (above its column's floor)."""
+    return levels.coin_y > levels.floor[np.arange(len(levels)), levels.coin_x]
+
+
 def _bounce(h: np.ndarray) -> np.ndarray:
     """Reflect heights that left [MIN_FLOOR, MAX_FLOOR] back into it."""
     h = np.where(h < MIN_FLOOR, 2 * MIN_FLOOR - h, h)
@@ -173,6 +191,7 @@ def generate_levels(
     num_sections: int = 4,
     coin_placement: str = "end",
     random_fraction: float = 0.0,
+    coin_support: str = "any",
 ) -> CoinRunLevels:
     """Generate one level per seed, all at once.
 
@@ -182,12 +201,15 @@ def generate_levels(
         coin_placement: ``"end"`` or ``"random"`` (see module docstring).
         random_fraction: with ``coin_placement="end"``, the fraction of levels whose coin is
             placed at random instead.
+        coin_support: what a random coin stands on: ``"any"``, ``"ground"`` or ``"ledge"``.
 
     Returns:
         A CoinRunLevels batch.
     """
     if coin_placement not in COIN_PLACEMENTS:
         raise ValueError(f"coin_placement={coin_placement!r} is not allowed: coin_placement must be one of {COIN_PLACEMENTS}")
+    if coin_support not in COIN_SUPPORTS:
+        raise ValueError(f"coin_support={coin_support!r} is not allowed: coin_support must be one of {COIN_SUPPORTS}")
     seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
     n, K = len(seeds), num_sections
     W, H = grid_width(K), GRID_HEIGHT
@@ -272,6 +294,8 @@ def generate_levels(
         random = rng.uniform(seeds, _S_FRACTION, 1)[:, 0] < random_fraction
     section = np.floor(rng.uniform(seeds, _S_COIN_SECTION, 1)[:, 0] * K).astype(np.int64)
     on_ledge = rng.uniform(seeds, _S_COIN_SPOT, 1)[:, 0] < 0.5
+    if coin_support != "any":
+        on_ledge = np.full(n, coin_support == "ledge")
     x, y = random_coin_spots(levels, section, on_ledge)
     levels.coin_x = np.where(random, x, levels.coin_x)
     levels.coin_y = np.where(random, y, levels.coin_y)
