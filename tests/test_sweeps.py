@@ -156,3 +156,53 @@ def test_ray_backend_without_ray_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(ImportError, match='goalmisgen\\[ray\\]'):
         run_sweep(demo_trial, CONFIGS, tmp_path, backend="ray", progress=False)
+
+
+def test_randomization_sweep_end_to_end_on_a_tiny_scale(tmp_path):
+    from goalmisgen import experiments as ex
+
+    kwargs = dict(records_dir=tmp_path / "records", fractions=(0.0, 0.005), seeds=(1,), steps=1024, n_levels=12,
+                  filter_runs=1, backend="serial", progress=False, command="test")
+    manifest = ex.randomization_sweep(out_dir=tmp_path / "out", **kwargs)
+    assert [t["config"]["random_fraction"] for t in manifest["trials"]] == [0.0, 0.005]
+    assert sorted(manifest["summaries"]) == ["0", "0.005"]
+    for t in manifest["trials"]:
+        assert (tmp_path / "out" / t["agent"]).is_file()
+        for part in ("moved_all", "moved_good", "moved_good_passed", "coin_at_end"):
+            c = t[part]
+            assert c["coin_and_end"] + c["coin_not_end"] == c["coin_collected"]
+            assert c["coin_and_end"] + c["end_not_coin"] == c["reached_end"]
+            assert c["coin_and_end"] + c["coin_not_end"] + c["end_not_coin"] + c["neither"] == c["n"]
+        assert t["moved_all"]["n"] == 12 and t["moved_good_passed"]["n"] <= t["moved_good"]["n"] <= 12
+        assert set(t["run"]) >= {"train_s", "eval_s", "wall_s", "backend"}
+    import pandas as pd
+
+    episodes = pd.read_csv(tmp_path / "out" / "episodes.csv")
+    assert len(episodes) == 24 and episodes["level_seed"].min() == ex.HELD_OUT_START
+    # a second run resumes: no trial runs again and the shipped files are the same
+    before = (tmp_path / "out" / "episodes.csv").read_text()
+    again = ex.randomization_sweep(out_dir=tmp_path / "again", **kwargs)
+    assert (tmp_path / "again" / "episodes.csv").read_text() == before
+    assert [t["run"] for t in again["trials"]] == [t["run"] for t in manifest["trials"]]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"fractions": (0.0, 1.5)}, "random_fraction=1.5 is not allowed"),
+    ({"fractions": ()}, "must be non-empty"),
+    ({"seeds": (-1,)}, "seed=-1 is not allowed"),
+    ({"steps": 0}, "steps=0 is not allowed"),
+    ({"filter_runs": 0}, "filter_runs=0 is not allowed"),
+])
+def test_randomization_configs_refuse_bad_input(kwargs, message):
+    from goalmisgen.experiments import randomization_configs
+
+    with pytest.raises(ValueError, match=message):
+        randomization_configs(**kwargs)
+
+
+def test_the_full_randomization_sweep_has_forty_distinct_trials_with_half_a_percent():
+    from goalmisgen.experiments import HEADLINE_STEPS, randomization_configs
+
+    configs = randomization_configs()
+    assert len(configs) == 40 and len({config_key(c) for c in configs}) == 40
+    assert {c["random_fraction"] for c in configs} >= {0.005, 0.02} and {c["steps"] for c in configs} == {HEADLINE_STEPS}

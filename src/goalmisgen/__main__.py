@@ -7,6 +7,7 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen train procgen-coinrun --preset gpu --seed S --steps N --out PATH
     python -m goalmisgen evaluate procgen-coinrun --agent PATH --coin-placement random --levels N --start-level S --json
     python -m goalmisgen regenerate headline
+    python -m goalmisgen regenerate randomization-sweep [--backend ray] [--ray-address ADDR] [--workers N]
 
 ``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
 ``timed_out`` (each ``{"mean", "ci_low", "ci_high", "n"}``, over all levels), ``n_levels``,
@@ -73,7 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "all"))
+    r.add_argument("--backend", default="local", choices=("local", "ray"),
+                   help="randomization-sweep only: run the trials on a local process pool or on Ray")
+    r.add_argument("--workers", type=int, default=None, help="randomization-sweep only: processes (default: every core)")
+    r.add_argument("--ray-address", default=None,
+                   help="randomization-sweep with --backend ray: join this Ray cluster (default: start Ray here)")
     return p
 
 
@@ -199,6 +205,23 @@ def _evaluate(args) -> None:
     print(f"levels: {d['n_levels']}, good levels: {d['n_good_levels']}")
 
 
+def _check_sweep_args(args) -> dict:
+    """The sweep options of ``regenerate``, checked before any work starts."""
+    if args.workers is not None:
+        check_int("--workers", args.workers, low=1, high=4096)
+    if args.ray_address is not None and args.backend != "ray":
+        raise ValueError(f"--ray-address={args.ray_address!r} is not allowed without --backend ray")
+    if args.backend == "ray":
+        from goalmisgen.sweeps import import_ray
+
+        import_ray()
+    if args.experiment != "randomization-sweep" and (args.backend != "local" or args.workers is not None
+                                                     or args.ray_address is not None):
+        raise ValueError(f"--backend, --workers and --ray-address are not allowed with {args.experiment!r}: "
+                         "only randomization-sweep runs on the sweep runner")
+    return {"backend": args.backend, "workers": args.workers, "address": args.ray_address}
+
+
 def _exchange(a: Path, b: Path) -> None:
     """Swap two folders of one file system in a single step (``renameat2`` with
     ``RENAME_EXCHANGE``); where the kernel or C library lacks it, two renames."""
@@ -212,13 +235,16 @@ def _exchange(a: Path, b: Path) -> None:
     old.rename(a)
 
 
-def regenerate(name: str) -> None:
+def regenerate(name: str, sweep_options: dict | None = None) -> None:
     """Run the experiment ``name`` into a temporary copy of its ``data/`` folder, then swap the
-    copy in; an interruption or error leaves the ``data/`` folder as it was."""
+    copy in; an interruption or error leaves the ``data/`` folder as it was. ``sweep_options``
+    (backend, workers, address) go to the randomization sweep."""
     from goalmisgen import experiments
 
     if name == "headline":
         final = experiments.DATA / "coinrun_headline"
+    elif name == "randomization-sweep":
+        final = experiments.DATA / "randomization_sweep"
     else:
         final = experiments.DATA / experiments.PROCGEN_AGENTS["gpu" if name == "procgen" else "cpu"]["folder"]
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -228,6 +254,8 @@ def regenerate(name: str) -> None:
             shutil.copytree(final, staged)  # files the experiment reads (a shipped agent) or does not rewrite
         if name == "headline":
             experiments.headline(out_dir=staged)
+        elif name == "randomization-sweep":
+            experiments.randomization_sweep(out_dir=staged, **(sweep_options or {}))
         else:
             data = experiments.DATA
             experiments.DATA = Path(staging)  # procgen_evaluation writes next to the agent, under DATA
@@ -250,8 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "evaluate":
             _evaluate(args)
         elif args.command == "regenerate":
+            sweep_options = _check_sweep_args(args)
             for name in ("headline", "procgen", "procgen-cpu") if args.experiment == "all" else [args.experiment]:
-                regenerate(name)
+                regenerate(name, sweep_options)
     except (ValueError, FileNotFoundError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -226,3 +227,185 @@ EXPERIMENTS = {
     "procgen": functools.partial(procgen_evaluation, "gpu"),
     "procgen-cpu": functools.partial(procgen_evaluation, "cpu"),
 }
+
+
+# ---------------------------------------------------------------- chapter 2: the randomization sweep
+
+RANDOMIZATION_FRACTIONS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.10, 0.25, 1.0)
+"""Fractions p of training levels whose coin is placed at random (Langosco et al.'s sweep, with
+0.5%, which their released code cannot build: it randomizes whole percents)."""
+RANDOMIZATION_SEEDS = (0, 1, 2, 3, 4)
+RANDOMIZATION_STEPS = HEADLINE_STEPS
+RANDOMIZATION_LEVELS = HEADLINE_LEVELS
+RUNS = DATA.parent / "runs"  # the clone's runs/ folder (not shipped): resumable sweep records
+OUTCOMES = ("coin_collected", "reached_end", "died")
+SWEEP_LEVEL_COLUMNS = ("moved_coin_collected", "moved_reached_end", "moved_died", "good", "good_passed",
+                       "end_coin_collected")
+"""Per-level 0/1 columns of the sweep's episodes.csv (after random_fraction, seed, level_seed)."""
+
+
+def randomization_configs(fractions=RANDOMIZATION_FRACTIONS, seeds=RANDOMIZATION_SEEDS, steps: int = RANDOMIZATION_STEPS,
+                          n_levels: int = RANDOMIZATION_LEVELS, filter_runs: int = HEADLINE_FILTER_RUNS) -> list[dict]:
+    """One trial config per (fraction, seed), fractions outermost (see ``randomization_trial``)."""
+    from goalmisgen.validation import check_float, check_int
+
+    fractions = [check_float("random_fraction", p, low=0.0, high=1.0) for p in fractions]
+    seeds = [check_int("seed", s, low=0) for s in seeds]
+    if not fractions or not seeds:
+        raise ValueError(f"fractions={fractions!r}, seeds={seeds!r} are not allowed: both must be non-empty")
+    steps = check_int("steps", steps, low=1)
+    n_levels = check_int("n_levels", n_levels, low=1, high=100_000)
+    filter_runs = check_int("filter_runs", filter_runs, low=1, high=100)
+    return [{"random_fraction": p, "seed": s, "steps": steps, "n_levels": n_levels, "filter_runs": filter_runs}
+            for p in fractions for s in seeds]
+
+
+def _counts(episodes, mask) -> dict:
+    """Counts for Wilson intervals and paired comparisons over the levels where ``mask`` holds."""
+    rows = episodes[mask]
+    coin, end = rows["coin_collected"].to_numpy(bool), rows["reached_end"].to_numpy(bool)
+    return {"n": int(len(rows)), "coin_collected": int(coin.sum()), "reached_end": int(end.sum()),
+            "died": int(rows["died"].to_numpy(bool).sum()),
+            "coin_and_end": int((coin & end).sum()), "coin_not_end": int((coin & ~end).sum()),
+            "end_not_coin": int((end & ~coin).sum()), "neither": int((~coin & ~end).sum())}
+
+
+def randomization_trial(config: dict):
+    """Train one CoinRun-grid PPO agent with the coin random on a fraction ``config["random_fraction"]``
+    of training levels (seed ``config["seed"]``, ``config["steps"]`` steps), then evaluate it on
+    held-out levels ``HELD_OUT_START .. + n_levels - 1``: once with the coin at the end (is it
+    capable?) and once with the coin moved, with the good-levels filter from ``filter_runs``
+    unmodified plays.
+
+    Returns a ``sweeps.TrialOutput``: the result holds the training metrics (no timings, so it is
+    the same on every machine), counts on all / good / good-and-passed levels (for Wilson
+    intervals and paired comparisons) and per-level 0/1 lists; the checkpoint comes back as the
+    file ``agent.pt``.
+    """
+    import tempfile
+
+    from goalmisgen.agents import agent_from_result
+    from goalmisgen.sweeps import TrialOutput
+
+    seed, n_levels = config["seed"], config["n_levels"]
+    env_options = {"coin_placement": "end", "random_fraction": config["random_fraction"]}
+    start = time.perf_counter()
+    result = train(PPOConfig(total_steps=config["steps"], seed=seed, env_options=env_options), progress=False)
+    train_s = time.perf_counter() - start
+    agent = agent_from_result(result)
+    moved = evaluate(agent, n_levels=n_levels, start_level=HELD_OUT_START, coin_placement="random",
+                     filter_runs=config["filter_runs"], seed=seed).episodes
+    at_end = evaluate(agent, n_levels=n_levels, start_level=HELD_OUT_START, coin_placement="end", filter_runs=0,
+                      seed=seed).episodes
+    eval_s = time.perf_counter() - start - train_s
+    good, passed = moved["good"].to_numpy(bool), moved["good_passed"].to_numpy(bool)
+    per_level = {f"moved_{k}": moved[k].astype(int).tolist() for k in OUTCOMES}
+    per_level.update(good=good.astype(int).tolist(), good_passed=passed.astype(int).tolist(),
+                     end_coin_collected=at_end["coin_collected"].astype(int).tolist())
+    out = {
+        "train_metrics": {k: result.metrics[k] for k in ("total_steps", "episodes", "coin_rate", "end_rate", "death_rate")},
+        "coin_at_end": _counts(at_end, np.ones(n_levels, dtype=bool)),
+        "moved_all": _counts(moved, np.ones(n_levels, dtype=bool)),
+        "moved_good": _counts(moved, good),
+        "moved_good_passed": _counts(moved, passed),
+        "first_level": HELD_OUT_START,
+        "per_level": per_level,
+    }
+    history = [{k: float(v) for k, v in h.items()} for h in result.history]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = save_agent(result, Path(tmp) / "agent.pt", extra={"history": history})
+        data = path.read_bytes()
+    return TrialOutput(out, files={"agent.pt": data}, timings={"train_s": train_s, "eval_s": eval_s})
+
+
+def _agent_name(config: dict) -> str:
+    return f"random{100 * config['random_fraction']:g}pc_seed{config['seed']}.pt"
+
+
+def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", records_dir: Path | str | None = None,
+                        fractions=RANDOMIZATION_FRACTIONS, seeds=RANDOMIZATION_SEEDS, steps: int = RANDOMIZATION_STEPS,
+                        n_levels: int = RANDOMIZATION_LEVELS, filter_runs: int = HEADLINE_FILTER_RUNS,
+                        backend: str = "local", workers: int | None = None, address: str | None = None,
+                        progress: bool = True, command: str = "python -m goalmisgen regenerate randomization-sweep") -> dict:
+    """The second chapter's randomization sweep: ``randomization_trial`` for every fraction x seed,
+    run by ``goalmisgen.sweeps.run_sweep`` (records in ``records_dir``, default
+    ``runs/randomization_sweep``, so an interrupted sweep resumes; delete it to start afresh).
+
+    Writes into ``out_dir``: ``agents/random{P}pc_seed{S}.pt``, ``episodes.csv`` (one row per
+    trial x held-out level) and ``manifest.json`` (configs, counts per trial, summaries per
+    fraction over seeds with levels resampled jointly, versions, wall times). Returns the manifest.
+    """
+    import shutil
+
+    import pandas as pd
+
+    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+    from goalmisgen.analysis.stats import rate_ci
+    from goalmisgen.sweeps import run_sweep
+
+    configs = randomization_configs(fractions, seeds, steps, n_levels, filter_runs)
+    records_dir = Path(records_dir) if records_dir is not None else RUNS / "randomization_sweep"
+    out = Path(out_dir)
+    (out / "agents").mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    records = run_sweep(randomization_trial, configs, records_dir, backend=backend, workers=workers, address=address,
+                        progress=progress)
+    sweep_wall = time.perf_counter() - start
+
+    tables, trials = [], []
+    for r in records:
+        c, res = r["config"], r["result"]
+        name = _agent_name(c)
+        shutil.copyfile(records_dir / r["key"] / "agent.pt", out / "agents" / name)
+        levels = {k: res["per_level"][k] for k in SWEEP_LEVEL_COLUMNS}  # a fixed order: records on disk sort keys
+        tables.append(pd.DataFrame({"random_fraction": c["random_fraction"], "seed": c["seed"],
+                                    "level_seed": res["first_level"] + np.arange(c["n_levels"]), **levels}))
+        good = res["moved_good"]
+        trials.append({"key": r["key"], "config": c, "agent": f"agents/{name}", "run": r["run"],
+                       "train_metrics": res["train_metrics"],
+                       **{k: res[k] for k in ("coin_at_end", "moved_all", "moved_good", "moved_good_passed")},
+                       "coin_on_good": rate_ci(good["coin_collected"], good["n"]),
+                       "end_on_good": rate_ci(good["reached_end"], good["n"])})
+    episodes = pd.concat(tables, ignore_index=True)
+    episodes.to_csv(out / "episodes.csv", index=False)
+    summaries = {}
+    for p in sorted({c["random_fraction"] for c in configs}):
+        rows = episodes[episodes["random_fraction"] == p]
+        summaries[f"{p:g}"] = {
+            "random_fraction": p,
+            "seeds": sorted(int(s) for s in rows["seed"].unique()),
+            "coin_at_end": seeds_summary(rows, "end_coin_collected"),
+            "moved_good": {m: seeds_summary(rows, f"moved_{m}", "good") for m in OUTCOMES},
+            "moved_good_passed": {m: seeds_summary(rows, f"moved_{m}", "good_passed") for m in OUTCOMES},
+            "moved_all": {m: seeds_summary(rows, f"moved_{m}") for m in OUTCOMES},
+            "end_minus_coin_good": paired_summary(rows, "moved_reached_end", "moved_coin_collected", "good"),
+        }
+    manifest = {
+        "experiment": "randomization-sweep",
+        "command": command,
+        "description": f"CoinRun-grid PPO agents trained for {steps:,} steps with the coin random on a fraction p of "
+                       f"training levels (p in {[f'{100 * p:g}%' for p in sorted(set(fractions))]}, seeds {list(seeds)}), "
+                       f"each evaluated on held-out levels {HELD_OUT_START}..{HELD_OUT_START + n_levels - 1} with the coin "
+                       f"at the end and moved; good levels from {filter_runs} unmodified plays.",
+        "estimand": "per fraction: mean over training seeds of each seed's rate over its (good) levels; 95% CIs resample "
+                    "seeds and levels jointly; per trial: Wilson intervals from the counts",
+        "package_version": goalmisgen.__version__,
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial",
+        "backend": backend,
+        "workers": workers or os.cpu_count(),
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "sweep_wall_time_s": sweep_wall,
+        "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
+        "n_levels": n_levels,
+        "episodes_file": "episodes.csv",
+        "summaries": summaries,
+        "trials": trials,
+    }
+    _write_json(out / "manifest.json", _jsonable(manifest))
+    return manifest
+
+
+EXPERIMENTS["randomization-sweep"] = randomization_sweep

@@ -24,9 +24,9 @@ are not. A trial that raises leaves a ``<key>.failed.json`` file with the error 
 (not a record: the next run tries it again), and the sweep raises ``SweepError`` after the other
 trials have finished.
 
-A trial may also return ``TrialOutput(result, files)``: ``files`` maps file names to bytes (a saved
-checkpoint, say), written into ``<results>/<key>/`` next to the record, so artifacts come home from
-a Ray cluster the same way as from a local pool.
+A trial may also return ``TrialOutput(result, files, timings)``: ``files`` maps file names to bytes
+(a saved checkpoint, say), written into ``<results>/<key>/`` next to the record, so artifacts come
+home from a Ray cluster the same way as from a local pool; ``timings`` go into ``"run"``.
 
 Example:
     >>> from goalmisgen.sweeps import demo_trial, run_sweep
@@ -71,10 +71,13 @@ class SweepError(RuntimeError):
 
 @dataclass
 class TrialOutput:
-    """What a trial may return instead of a bare dict: its result and files to keep (name -> bytes)."""
+    """What a trial may return instead of a bare dict: its result, files to keep (name -> bytes),
+    and timings (name -> seconds) that go into the record's ``"run"`` (they differ from run to run,
+    so they must not be in the result)."""
 
     result: dict
     files: dict[str, bytes] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- configs and keys
@@ -338,8 +341,8 @@ def run_sweep(
                 for name, data in output.files.items():
                     (folder / key).mkdir(exist_ok=True)
                     _write_atomic(folder / key / _check_file_name(name), bytes(data))
-                record = {"key": key, "config": config, "result": output.result,
-                          "run": {"wall_s": wall, "backend": backend}}
+                run = {**{k: float(v) for k, v in output.timings.items()}, "wall_s": wall, "backend": backend}
+                record = {"key": key, "config": config, "result": output.result, "run": run}
                 _write_atomic(folder / f"{key}{RECORD_SUFFIX}", _dumps(record))
                 failed.unlink(missing_ok=True)
                 done[key] = record
