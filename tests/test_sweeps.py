@@ -206,3 +206,24 @@ def test_the_full_randomization_sweep_has_forty_distinct_trials_with_half_a_perc
     configs = randomization_configs()
     assert len(configs) == 40 and len({config_key(c) for c in configs}) == 40
     assert {c["random_fraction"] for c in configs} >= {0.005, 0.02} and {c["steps"] for c in configs} == {HEADLINE_STEPS}
+
+
+def test_regenerate_randomization_sweep_writes_its_data_folder(tmp_path, monkeypatch):
+    import functools
+
+    from goalmisgen import __main__ as cli
+    from goalmisgen import experiments as ex
+
+    monkeypatch.setattr(ex, "DATA", tmp_path / "data")
+    (tmp_path / "data" / "randomization_sweep" / "agents").mkdir(parents=True)
+    (tmp_path / "data" / "randomization_sweep" / "agents" / "stale.pt").write_text("from an older sweep")
+    tiny = functools.partial(ex.randomization_sweep, records_dir=tmp_path / "records", fractions=(0.02,), seeds=(0,),
+                             steps=1024, n_levels=8, filter_runs=1, progress=False)
+    monkeypatch.setattr(ex, "randomization_sweep", tiny)
+    assert cli.main(["regenerate", "randomization-sweep", "--workers", "1"]) == 0
+    folder = tmp_path / "data" / "randomization_sweep"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["command"] == "python -m goalmisgen regenerate randomization-sweep"
+    assert manifest["backend"] == "local" and manifest["workers"] == 1
+    assert sorted(p.name for p in (folder / "agents").iterdir()) == ["random2pc_seed0.pt"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["randomization_sweep"]  # no staging left

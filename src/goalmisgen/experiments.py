@@ -346,12 +346,13 @@ def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", reco
     configs = randomization_configs(fractions, seeds, steps, n_levels, filter_runs)
     records_dir = Path(records_dir) if records_dir is not None else RUNS / "randomization_sweep"
     out = Path(out_dir)
-    (out / "agents").mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     records = run_sweep(randomization_trial, configs, records_dir, backend=backend, workers=workers, address=address,
                         progress=progress)
     sweep_wall = time.perf_counter() - start
 
+    shutil.rmtree(out / "agents", ignore_errors=True)  # only this sweep's agents, none from an earlier one
+    (out / "agents").mkdir(parents=True)
     tables, trials = [], []
     for r in records:
         c, res = r["config"], r["result"]

@@ -218,11 +218,19 @@ def _local_results(trial, todo: list[dict], workers: int):
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # "spawn": fresh interpreters, safe with torch's threads (a fork can inherit a held lock)
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         futures = {pool.submit(_run_trial, trial, c): c for c in todo}
         for fut in as_completed(futures):
-            yield (futures[fut], *fut.result())
+            try:
+                yield (futures[fut], *fut.result())
+            except BrokenProcessPool as error:
+                raise RuntimeError(
+                    "a worker process of the local pool died (out of memory, killed, or crashed while starting). "
+                    "In a script, call run_sweep under `if __name__ == \"__main__\":`: each worker starts a fresh "
+                    "interpreter that imports the main script") from error
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # an interrupted sweep starts no new trial
 
@@ -296,7 +304,10 @@ def run_sweep(
             otherwise the failed configs are missing from the returned list.
 
     Returns:
-        list of records ``{"key", "config", "result", "run": {"wall_s", "backend"}}``.
+        list of records ``{"key", "config", "result", "run": {"wall_s", "backend", ...}}``.
+
+    In a script, call it under ``if __name__ == "__main__":``: the local pool's workers are fresh
+    interpreters that import the main script (Python's "spawn" start method).
     """
     if not callable(trial):
         raise ValueError(f"trial={trial!r} is not allowed: trial must be a function config -> dict")
