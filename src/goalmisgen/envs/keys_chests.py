@@ -95,8 +95,8 @@ class KeysChestsOptions(GridOptions):
         check_int("num_keys", self.num_keys, low=1, high=self.room_size + 2)
         check_int("num_chests", self.num_chests, low=1, high=self.room_size**2)
         if 1 + self.num_keys + self.num_chests > self.room_size**2:
-            raise ValueError(f"num_keys={self.num_keys} and num_chests={self.num_chests} do not fit with the agent in a "
-                             f"room of {self.room_size} x {self.room_size} squares")
+            raise ValueError(f"room_size={self.room_size} is too small: its {self.room_size ** 2} squares must hold the "
+                             f"agent, num_keys={self.num_keys} keys and num_chests={self.num_chests} chests")
 
     @property
     def grid(self) -> int:
