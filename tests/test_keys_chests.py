@@ -186,3 +186,20 @@ def test_bad_options_raise_value_errors_naming_the_value(bad):
     name = next(iter(bad))
     with pytest.raises(ValueError, match=name):
         KeysChestsVecEnv(num_envs=2, **bad)
+
+
+def test_composes_with_gymnasiums_episode_statistics_wrapper():
+    from gymnasium.wrappers.vector import RecordEpisodeStatistics
+
+    env = RecordEpisodeStatistics(KeysChestsVecEnv(8, max_steps=40))
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    returns = []
+    for _ in range(40):
+        _, _, term, trunc, info = env.step(rng.integers(0, 4, 8))
+        if "episode" in info:
+            m = info["_episode"]
+            assert (info["episode"]["r"][m] == info["final_info"]["episode_return"][m]).all()
+            assert (info["episode"]["l"][m] == info["final_info"]["steps"][m]).all()
+            returns.append(info["episode"]["r"][m])
+    assert len(returns) > 0

@@ -168,3 +168,15 @@ def test_options_defaults_are_the_training_configuration():
     o = MazeOptions()
     assert (o.cheese_placement, o.cheese_region, o.min_size, o.max_size) == ("region", 1, 5, 15)
     assert o.observation_shape == (3, 15, 15)
+
+
+def test_composes_with_gymnasiums_episode_statistics_wrapper():
+    from gymnasium.wrappers.vector import RecordEpisodeStatistics
+
+    env = RecordEpisodeStatistics(MazeVecEnv(8, max_steps=5))
+    env.reset(seed=0)
+    for _ in range(5):
+        _, _, term, trunc, info = env.step(np.zeros(8, dtype=np.int64))
+    assert (term | trunc).all()
+    assert (info["episode"]["l"] == 5).all() and (info["final_info"]["steps"] == 5).all()
+    assert (info["episode"]["r"] == info["final_info"]["episode_return"]).all()
