@@ -118,15 +118,19 @@ def test_vector_env_steps_a_batch_and_reports_finished_episodes():
     assert ended >= 64
 
 
-def test_agent_is_stopped_by_walls_and_the_cheese_pays_once():
-    env = MazeVecEnv(num_envs=1, max_size=5, min_size=5)
-    env.reset(options={"level_seeds": np.array([3])})
-    s = env.state
-    path = shortest_paths_to(env.generate([3]), _cells(env.generate([3]), s.cheese_x, s.cheese_y))[0]
-    x0, y0 = s.x[0], s.y[0]
-    env.step(np.array([ACTIONS.index("down")]))  # the bottom edge of the grid
-    assert (s.x[0], s.y[0]) == (x0, y0)
-    assert path >= 4
+def test_walls_stop_the_agent_and_open_squares_let_it_through():
+    env = MazeVecEnv(num_envs=200)
+    for action, (dx, dy) in enumerate([(0, 1), (0, -1), (-1, 0), (1, 0)]):
+        env.reset(options={"level_seeds": np.arange(200)})
+        s = env.state
+        x0, y0 = s.x.copy(), s.y.copy()
+        env.step(np.full(200, action))
+        tx, ty = x0 + dx, y0 + dy
+        inside = (tx >= 0) & (ty >= 0)
+        open_ = inside & ~s.wall[np.arange(200), np.maximum(tx, 0), np.maximum(ty, 0)]
+        assert ((s.x == tx) & (s.y == ty) == open_).all()
+        assert ((s.x == x0) & (s.y == y0) == ~open_).all()
+    assert 0 < open_.mean() < 1  # both cases occur
 
 
 def test_same_seed_gives_the_same_rollout():
