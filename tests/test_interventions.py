@@ -168,5 +168,5 @@ def test_goal_spec_marks_misgeneralized_as_capable_proxy_and_not_intended():
     assert "misgeneralized" not in episodes  # a copy is annotated
     with pytest.raises(ValueError, match=r"\['survived'\]"):
         goal_spec("coinrun").annotate(episodes.drop(columns="survived"))
-    with pytest.raises(ValueError, match="env='maze'"):
-        goal_spec("maze")
+    with pytest.raises(ValueError, match="env='no-such-game'"):
+        goal_spec("no-such-game")

@@ -253,3 +253,11 @@ def test_coinrun_grid_timeouts_are_bootstrapped_with_the_value_of_the_final_obse
     # with max_steps=3 most episodes time out at steps 2 and 5, and each gets 0 + 0.9 * V(final obs)
     assert timed_out[2].sum() > 16 and timed_out[5].sum() > 16
     assert torch.allclose(rollout.rewards[timed_out], torch.full_like(rollout.rewards[timed_out], 1.8), atol=0.2)
+
+
+@pytest.mark.parametrize("env", ["maze", "keys-chests"])
+def test_train_runs_on_the_new_grid_games_and_logs_their_return(env):
+    result = train(PPOConfig(env=env, env_options={"max_steps": 8}, total_steps=512, num_envs=16, num_steps=16,
+                             num_minibatches=2), progress=False)
+    assert np.isfinite(result.metrics["mean_return"]) and result.metrics["mean_episode_steps"] <= 8
+    assert np.isnan(result.metrics["coin_rate"])  # these games have no coin: not reported, not made up

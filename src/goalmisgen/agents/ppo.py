@@ -152,8 +152,10 @@ def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
     return advantages, advantages + values
 
 
-EPISODE_STATS = ("coin_collected", "reached_end", "died", "steps")
-"""Per-episode statistics PPO logs (as coin_rate, end_rate, death_rate, mean_episode_steps)."""
+EPISODE_STATS = ("coin_collected", "reached_end", "died", "steps", "episode_return")
+"""Per-episode statistics PPO logs (as coin_rate, end_rate, death_rate, mean_episode_steps,
+mean_return). Every game reports ``steps``; a statistic a game does not report (the Maze has no
+coin, CoinRun reports no return) logs as NaN."""
 
 
 def finished_episodes(info: dict) -> tuple[dict, np.ndarray] | None:
@@ -161,15 +163,15 @@ def finished_episodes(info: dict) -> tuple[dict, np.ndarray] | None:
 
     Reads Gymnasium's same-step autoreset keys, ``info["final_info"]`` (a dict of (num_envs,)
     arrays) valid where ``info["_final_info"]``; falls back to the older ``info["episode"]`` /
-    ``info["_episode"]`` when it holds the CoinRun statistics (procgen CoinRun still reports those).
+    ``info["_episode"]`` when it holds our statistics (procgen CoinRun still reports those).
 
     Returns:
-        (stats, ended): stats maps each name of EPISODE_STATS to a (num_envs,) array, ended is the
-        (num_envs,) bool mask of the envs whose episode ended.
+        (stats, ended): stats maps names of EPISODE_STATS (at least ``steps``) to (num_envs,)
+        arrays, ended is the (num_envs,) bool mask of the envs whose episode ended.
     """
     for key in ("final_info", "episode"):
         stats = info.get(key)
-        if isinstance(stats, dict) and all(k in stats for k in EPISODE_STATS):
+        if isinstance(stats, dict) and "steps" in stats:
             return stats, np.asarray(info["_" + key], dtype=bool)
     return None
 
@@ -253,8 +255,8 @@ def collect_rollout(envs, policy: nn.Module, rollout: Rollout, obs: np.ndarray, 
             ended = finished_episodes(info) if episodes is not None else None
             if ended is not None:
                 stats, mask = ended
-                for key in EPISODE_STATS:
-                    episodes[key].append(np.asarray(stats[key])[mask])
+                for key in episodes:
+                    episodes[key].append(np.asarray(stats[key])[mask] if key in stats else np.full(mask.sum(), np.nan))
     return obs
 
 
@@ -268,7 +270,9 @@ def train(
     ``callback(row, policy)`` is called after every iteration with that iteration's log row;
     if it returns True, training stops there.
 
-    The progress bar shows the coin rate (share of recent episodes that collected the coin) live.
+    The progress bar shows the coin rate (share of recent episodes that collected the coin), the
+    rate of reaching the end and the mean return of recent episodes, live (NaN where a game does
+    not report one).
     Same config and seed give the same result on a CPU.
     """
     torch.set_num_threads(config.torch_threads)
@@ -349,7 +353,8 @@ def train(
         row.update(_episode_rates(recent))
         history.append(row)
         bar.update(config.batch_size)
-        bar.set_postfix(coin=f"{row['coin_rate']:.2f}", end=f"{row['end_rate']:.2f}", refresh=False)
+        bar.set_postfix(coin=f"{row['coin_rate']:.2f}", end=f"{row['end_rate']:.2f}", ret=f"{row['mean_return']:.2f}",
+                        refresh=False)
         for key in recent:
             recent[key] = recent[key][-8:]
         if callback is not None and callback(row, policy):
@@ -367,6 +372,7 @@ def train(
         "end_rate": last["end_rate"],
         "death_rate": last["death_rate"],
         "mean_episode_steps": last["mean_episode_steps"],
+        "mean_return": last["mean_return"],
     }
     return TrainResult(policy=policy.cpu().eval(), config=config, history=history, metrics=metrics)
 
@@ -383,13 +389,15 @@ def _adam(policy: nn.Module, learning_rate: float) -> torch.optim.Optimizer:
 def _episode_rates(recent: dict[str, list[np.ndarray]]) -> dict[str, float]:
     """Rates over the episodes that finished in the last few rollouts (nan if none finished)."""
     if not recent["steps"] or sum(len(a) for a in recent["steps"]) == 0:
-        return {"coin_rate": float("nan"), "end_rate": float("nan"), "death_rate": float("nan"), "mean_episode_steps": float("nan")}
+        return {"coin_rate": float("nan"), "end_rate": float("nan"), "death_rate": float("nan"),
+                "mean_episode_steps": float("nan"), "mean_return": float("nan")}
     cat = {k: np.concatenate(v) for k, v in recent.items()}
     return {
         "coin_rate": float(cat["coin_collected"].mean()),
         "end_rate": float(cat["reached_end"].mean()),
         "death_rate": float(cat["died"].mean()),
         "mean_episode_steps": float(cat["steps"].mean()),
+        "mean_return": float(cat["episode_return"].mean()),
     }
 
 

@@ -1,7 +1,11 @@
-"""Drawing CoinRun-grid: RGB frames of a whole level and of the agent's view.
+"""Drawing the grid games: RGB frames of a whole level and of the agent's view.
 
-Colours: sky blue background, brown ground with a green top, grey outer walls, orange lava,
-a gold coin, purple enemies, and the agent in blue with a white eye facing right.
+CoinRun-grid colours: sky blue background, brown ground with a green top, grey outer walls, orange
+lava, a gold coin, purple enemies, and the agent in blue with a white eye facing right.
+
+Maze and Keys and Chests are top-down and their observation is a full view, so a frame is drawn
+from the observation itself (``render_top_down``): dark green walls on a sandy floor, a yellow
+cheese, gold keys, brown chests, the agent in blue; the keys held show in the top row.
 """
 
 from __future__ import annotations
@@ -75,8 +79,58 @@ def draw_grid(solid, lava, coin, enemies, agent, wall_columns=(), cell: int = CE
     return img
 
 
+FLOOR = (240, 225, 190)
+HEDGE = (46, 94, 60)
+CHEESE = (255, 214, 0)
+KEY = (255, 193, 7)
+CHEST = (121, 85, 72)
+TOP_DOWN_COLOURS = {"cheese": CHEESE, "key": KEY, "chest": CHEST, "agent": AGENT, "inventory": KEY}
+
+
+def _top_down_sprites(c: int) -> dict[str, np.ndarray]:
+    yy, xx = np.mgrid[0:c, 0:c] + 0.5
+    r = (xx - c / 2) ** 2 + (yy - c / 2) ** 2
+    wedge = (yy >= 0.25 * c) & (yy <= 0.8 * c) & (np.abs(xx - c / 2) <= (yy - 0.2 * c) * 0.7)
+    key = (((xx - 0.3 * c) ** 2 + (yy - c / 2) ** 2 <= (0.18 * c) ** 2)
+           | ((xx >= 0.3 * c) & (xx <= 0.85 * c) & (np.abs(yy - c / 2) <= 0.07 * c))
+           | ((xx >= 0.65 * c) & (xx <= 0.75 * c) & (yy >= c / 2) & (yy <= 0.7 * c)))
+    chest = (np.abs(xx - c / 2) <= 0.38 * c) & (yy >= 0.3 * c) & (yy <= 0.8 * c)
+    agent = r <= (0.38 * c) ** 2
+    return {"cheese": wedge, "key": key, "chest": chest, "agent": agent, "inventory": key}
+
+
+def render_top_down(obs: np.ndarray, channels: tuple[str, ...], cell: int = CELL) -> np.ndarray:
+    """Draw a full-view top-down observation (Maze, Keys and Chests).
+
+    Args:
+        obs: (C, H, W) one-hot observation, rows in image order.
+        channels: the name of each channel ("wall" plus any of "cheese", "key", "chest", "agent",
+            "inventory"), as the game's ``CHANNELS``.
+
+    Returns:
+        (H * cell, W * cell, 3) uint8 image.
+    """
+    obs = np.asarray(obs).astype(bool)
+    grid = np.zeros(obs.shape[1:] + (3,), dtype=np.uint8)
+    grid[:] = FLOOR
+    grid[obs[channels.index("wall")]] = HEDGE
+    img = np.repeat(np.repeat(grid, cell, axis=0), cell, axis=1)
+    sprites = _top_down_sprites(cell)
+    for name, plane in zip(channels, obs):
+        if name == "wall":
+            continue
+        for row, col in np.argwhere(plane):
+            _paint(img, col, row, sprites[name], TOP_DOWN_COLOURS[name], cell)
+    return img
+
+
 def render_level(state, i: int = 0, cell: int = CELL) -> np.ndarray:
-    """(H * cell, W * cell, 3) uint8 frame of level ``i`` of a CoinRunState, as it is now."""
+    """(H * cell, W * cell, 3) uint8 frame of level ``i`` of a game's state, as it is now."""
+    from goalmisgen.envs import keys_chests, maze
+
+    top_down = {maze.MazeState: maze.CHANNELS, keys_chests.KeysChestsState: keys_chests.CHANNELS}
+    if type(state) in top_down:  # the full view shows the whole level
+        return render_top_down(state.observe(np.array([i]))[0], top_down[type(state)], cell)
     t = state.t[i]
     ex = lv.enemy_positions(state.enemy_x0[i], state.enemy_width[i], state.enemy_phase[i], t)
     enemies = [(int(x), int(y)) for x, y, a in zip(ex, state.enemy_y[i], state.enemy_active[i]) if a]
