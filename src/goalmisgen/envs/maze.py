@@ -31,6 +31,12 @@ something a policy can express directly. (A full view of a 15 x 15 grid is also 
 MLP to learn from on a CPU in minutes.) One-hot channels: 0 wall (including the squares around a
 smaller maze), 1 cheese, 2 agent.
 
+With ``view="centred"`` the agent instead sees a ``(3, 2R + 1, 2R + 1)`` window centred on itself
+(``R = view_radius``; squares beyond the grid are walls), like CoinRun-grid's window. The same
+corridor shape then falls on the same inputs wherever the agent stands, which makes "which way is
+open" much easier for an MLP to learn; with ``R = max_size - 1`` the whole maze stays in view from
+every square, so the corner (and the cheese) are never out of sight.
+
 Actions
 -------
 ``Discrete(4)``: 0 up, 1 down, 2 left, 3 right. A move into a wall leaves the agent in place.
@@ -78,6 +84,7 @@ ACTIONS = ("up", "down", "left", "right")
 ACTION_DX = np.array([0, 0, -1, 1], dtype=np.int64)
 ACTION_DY = np.array([1, -1, 0, 0], dtype=np.int64)
 CHANNELS = ("wall", "cheese", "agent")
+VIEWS = ("full", "centred")
 CHEESE_REWARD = 10.0
 
 
@@ -85,7 +92,7 @@ CHEESE_REWARD = 10.0
 class MazeOptions(GridOptions):
     """Options of a Maze environment (shared by the single and the batched env).
 
-    ``view_radius`` (from ``GridOptions``) is unused: the agent sees the whole grid.
+    ``view_radius`` (from ``GridOptions``) is used only with ``view="centred"``.
     """
 
     max_steps: int = 250
@@ -99,6 +106,9 @@ class MazeOptions(GridOptions):
     squares of the maze) or "anywhere" (test: any open square but the start)."""
     cheese_region: int = 1
     """k: side of the top-right region that holds the cheese in training (1 = the corner)."""
+    view: str = "full"
+    """What the agent sees: "full" (the whole grid, fixed) or "centred" (a (2R+1) x (2R+1) window
+    centred on the agent, R = view_radius, walls beyond the grid)."""
 
     def __post_init__(self):
         super().__post_init__()
@@ -109,10 +119,12 @@ class MazeOptions(GridOptions):
                 raise ValueError(f"{name}={getattr(self, name)} is not allowed: maze sides are odd numbers")
         check_choice("cheese_placement", self.cheese_placement, lv.CHEESE_PLACEMENTS)
         check_int("cheese_region", self.cheese_region, low=1, high=self.max_size)
+        check_choice("view", self.view, VIEWS)
 
     @property
     def observation_shape(self) -> tuple[int, int, int]:
-        return (len(CHANNELS), self.max_size, self.max_size)
+        side = self.max_size if self.view == "full" else 2 * self.view_radius + 1
+        return (len(CHANNELS), side, side)
 
 
 def move(wall_flat: np.ndarray, grid: int, idx, x, y, action):
@@ -168,6 +180,13 @@ class MazeState(GridState):
         self.reached_corner = np.zeros(n, dtype=bool)
         self._got_cheese = np.zeros(n, dtype=bool)
         self._all = np.arange(n)
+        self.radius = options.view_radius if options.view == "centred" else 0
+        if self.radius:  # the picture padded with R squares of wall on every side
+            R = self.radius
+            self.padded = np.zeros((n, len(CHANNELS), G + 2 * R, G + 2 * R), dtype=np.uint8)
+            self.padded[:, 0] = 1
+            # every window of every level as a view: [level, channel, top row, left column, row, column]
+            self._windows = np.lib.stride_tricks.sliding_window_view(self.padded, (2 * R + 1, 2 * R + 1), axis=(2, 3))
 
     @property
     def wall(self) -> np.ndarray:
@@ -194,6 +213,9 @@ class MazeState(GridState):
         pic[ids] = 0
         pic[ids, 0] = batch.wall.transpose(0, 2, 1)[:, ::-1]
         pic[ids, 1, G - 1 - batch.cheese_y, batch.cheese_x] = 1
+        if self.radius:
+            R = self.radius
+            self.padded[ids, :, R : R + G, R : R + G] = pic[ids]
         self.x[ids], self.y[ids], self.t[ids] = batch.origin, batch.origin, 0
         self.reached_corner[ids] = False
 
@@ -206,8 +228,13 @@ class MazeState(GridState):
         return reward, self._got_cheese.copy()
 
     def observe(self, ids: np.ndarray | None = None) -> np.ndarray:
-        """(m, 3, G, G) uint8 one-hot full views of slots ``ids`` (default: all)."""
+        """(m, 3, G, G) uint8 one-hot full views of slots ``ids`` (default: all); with
+        ``view="centred"`` (m, 3, 2R+1, 2R+1) windows with the agent in the middle."""
         ids = self._all if ids is None else ids
+        if self.radius:
+            obs = self._windows[ids, :, self.grid - 1 - self.y[ids], self.x[ids]]  # (m, 3, 2R+1, 2R+1), a copy
+            obs[:, 2, self.radius, self.radius] = 1
+            return obs
         obs = self.picture[ids]
         obs[np.arange(len(ids)), 2, self.grid - 1 - self.y[ids], self.x[ids]] = 1
         return obs
