@@ -251,3 +251,20 @@ def test_game_evaluation_refuses_bad_input():
         evaluate(agent, n_levels=5, interventions=[end_permeable()])
     with pytest.raises(ValueError, match="agent.env"):
         play_game_levels(GoRight(), [1, 2])
+
+
+def test_record_game_episode_follows_the_scripted_agent_to_the_corner():
+    from goalmisgen.analysis.animation import record_episode, record_game_episode
+
+    start = 2**31
+    agent = CornerSeeker(np.arange(start, start + 5))
+    table = evaluate_game(agent, n_levels=5, start_level=start).episodes
+    i = int(np.argmax(table["good"]))
+    frames, info = record_game_episode(agent, start + i)
+    assert frames[0].shape == (15 * 16, 15 * 16, 3) and frames[0].dtype == np.uint8
+    assert len(frames) == info["steps"] + 1 and info["steps"] == table["steps"][i]
+    assert info["reached_corner"] and not info["cheese_collected"]
+    with pytest.raises(ValueError, match="record_game_episode"):
+        record_episode(agent, 1)
+    with pytest.raises(ValueError, match="agent.env"):
+        record_game_episode(GoRight(), 1)
