@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.envs.interventions import coin_moved, coin_removed, end_closer, end_permeable, hazards_removed
+from goalmisgen.envs.interventions import coin_removed, end_permeable
 from goalmisgen.exercises.coinrun import (
     PREDICT_TOLERANCE,
+    as_interventions,
     check_discounted_returns,
     check_good_level_mask,
     check_misgeneralization_rate,
@@ -45,7 +46,8 @@ CHECKS = [
     (check_good_level_mask, reference_good_level_mask, "ex-coinrun-good"),
     (check_rate_prediction, lambda: (0.05, 0.9), "ex-coinrun-predict"),
     (check_separating_edit, reference_separating_edit, "ex-coinrun-separate"),
-    (check_separating_edit, lambda: [end_permeable(), hazards_removed(), coin_removed()], "ex-coinrun-separate"),
+    (check_separating_edit, lambda: ["end_permeable", "hazards_removed", ("coin_removed", {})], "ex-coinrun-separate"),
+    (check_separating_edit, lambda: (["end_closer", {"sections": 1}], "coin_removed", "end_permeable"), "ex-coinrun-separate"),
 ]
 
 
@@ -266,15 +268,19 @@ def test_the_prediction_message_shows_the_measured_rates():
 
 @pytest.mark.parametrize("wrong, hint", [
     (lambda: [], "no edit"),
-    (lambda: [coin_moved()], "right wall is still there"),
-    (lambda: [coin_removed()], "right wall is still there"),
-    (lambda: [end_closer(1), coin_removed()], "right wall is still there"),
-    (lambda: [end_permeable()], "coin still sits at the end"),
-    (lambda: end_permeable(), "coin still sits at the end"),
-    (lambda: [coin_moved(), end_permeable()], "a coin on its route"),
-    (lambda: [coin_removed, end_permeable()], "call it: coin_removed\\(\\)"),
-    (lambda: "end_permeable", "return a list of interventions"),
-    (lambda: [end_closer(9)], "could not be applied"),
+    (lambda: ["coin_moved"], "right wall is still there"),
+    (lambda: ["coin_removed"], "right wall is still there"),
+    (lambda: [("end_closer", {"sections": 1}), "coin_removed"], "right wall is still there"),
+    (lambda: ["end_permeable"], "coin still sits at the end"),
+    (lambda: "end_permeable", "coin still sits at the end"),
+    (lambda: ["coin_moved", "end_permeable"], "a coin on its route"),
+    (lambda: [coin_removed(), end_permeable()], "give its name as a string"),
+    (lambda: [coin_removed, "end_permeable"], "give its name as a string"),
+    (lambda: ["remove_wall"], "each edit is one of"),
+    (lambda: [("end_closer", 2)], "dict of arguments"),
+    (lambda: [("end_closer", {"steps": 2})], "unexpected keyword"),
+    (lambda: [("end_closer", {"sections": 9})], "could not be applied|not allowed"),
+    (lambda: 3, "give a list of intervention names"),
 ])
 def test_separating_checker_names_the_mistake(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
@@ -300,3 +306,9 @@ def test_the_open_end_quiz_marks_the_supported_answer(passed, reached, correct):
 def test_the_open_end_quiz_refuses_impossible_counts(passed, reached):
     with pytest.raises(ValueError):
         open_end_question(passed, reached)
+
+
+def test_intervention_names_become_the_package_interventions():
+    edits = as_interventions(["coin_removed", ("end_closer", {"sections": 2}), ["end_permeable", {}]])
+    assert [e.name for e in edits] == ["coin removed", "end 2 sections closer", "end permeable"]
+    assert [e.name for e in as_interventions(reference_separating_edit())] == ["coin removed", "end permeable"]

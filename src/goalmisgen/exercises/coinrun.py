@@ -10,7 +10,7 @@ exercise label           the learner writes                               kind
                          on good levels with the coin moved
 ``ex-coinrun-goal``      (quiz, after the evaluation) what the evidence   interpret a result
                          supports
-``ex-coinrun-separate``  ``separating_edit()``: interventions under       design an experiment
+``ex-coinrun-separate``  ``separating_edit()``: intervention names under  design an experiment
                          which "go to the end" and "go right as far as
                          you can" predict different outcomes
 ``ex-coinrun-open-end``  (quiz, ``open_end_question``) what the open-end  interpret a result
@@ -394,12 +394,51 @@ SEPARATE_LEVELS = 200
 """Held-out levels the checker of ``ex-coinrun-separate`` edits and plays."""
 
 
-def reference_separating_edit() -> list:
-    """Interventions under which "go to the end of the level" and "go right as far as you can"
-    predict different outcomes: no coin (so nothing ends the episode at the end) and no right wall."""
-    from goalmisgen.envs.interventions import coin_removed, end_permeable
+def reference_separating_edit() -> list[str]:
+    """Edits under which "go to the end of the level" and "go right as far as you can" predict
+    different outcomes: no coin (so nothing ends the episode at the end) and no right wall."""
+    return ["coin_removed", "end_permeable"]
 
-    return [coin_removed(), end_permeable()]
+
+def as_interventions(edits: object) -> list:
+    """The interventions named by ``edits``: a list whose items are names of
+    ``envs.interventions.INTERVENTIONS`` (``"coin_removed"``) or pairs of a name and a dict of
+    arguments (``("end_closer", {"sections": 2})``).
+
+    Plain names rather than ``Intervention`` objects, so that a learner's answer travels to the
+    grader as plain data.
+
+    Raises:
+        ValueError: naming the item that is not an intervention, or the argument that is refused.
+    """
+    from goalmisgen.envs.interventions import INTERVENTIONS
+
+    if isinstance(edits, str):
+        edits = [edits]
+    if isinstance(edits, tuple):
+        edits = list(edits)
+    if not isinstance(edits, list):
+        raise ValueError(f"{edits!r} is not allowed: give a list of intervention names, e.g. ['coin_moved']")
+    out = []
+    for item in edits:
+        if isinstance(item, str):
+            name, kwargs = item, {}
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            name, kwargs = item
+        else:
+            name, kwargs = None, {}
+        if not isinstance(name, str) or name not in INTERVENTIONS:
+            made = callable(item) or "Intervention" in repr(item)
+            extra = " (give its name as a string, e.g. 'coin_removed', not the function or what it returns)" if made else ""
+            raise ValueError(f"{item!r} is not allowed{extra}: each edit is one of {sorted(INTERVENTIONS)}, "
+                             "or a pair (name, {argument: value})")
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"{item!r} is not allowed: the second item of a pair is a dict of arguments")
+        try:
+            out.append(INTERVENTIONS[name](**kwargs))
+        except TypeError as error:
+            raise ValueError(f"{item!r} is not allowed: {error}") from None
+    return out
 
 
 @functools.cache
@@ -412,30 +451,25 @@ def _shipped_agent():
 
 @checker("ex-coinrun-separate")
 def check_separating_edit(separating_edit: Callable) -> None:
-    """Check ``separating_edit()``: interventions (``goalmisgen.envs.interventions``) under which an
+    """Check ``separating_edit()``: intervention names (``as_interventions``) under which an
     agent that goes to the end and one that goes right as far as it can behave differently on
     every level; then play the shipped agent ``headline_seed0`` on ``SEPARATE_LEVELS`` edited
     held-out levels, which must give episodes that reach the end and do not stop there."""
     from goalmisgen.analysis.evaluate import play_levels
     from goalmisgen.envs.coinrun import HELD_OUT_START
     from goalmisgen.envs.coinrun_levels import generate_levels
-    from goalmisgen.envs.interventions import INTERVENTIONS, Intervention, describe, do
+    from goalmisgen.envs.interventions import describe, do
 
-    edits = call(separating_edit)
-    if isinstance(edits, Intervention):
-        edits = [edits]
-    if not isinstance(edits, (list, tuple)):
-        raise CheckFailed(f"return a list of interventions, e.g. [coin_moved()], got {type(edits).__name__} {edits!r}.")
-    for edit in edits:
-        if not isinstance(edit, Intervention):
-            hint = "use the functions of goalmisgen.envs.interventions."
-            if callable(edit) and getattr(edit, "__name__", "") in INTERVENTIONS:
-                hint = f"call it: {edit.__name__}() returns the edit; {edit.__name__} is the function that makes it."
-            raise CheckFailed(f"{edit!r} is not an intervention. Hint: {hint}")
+    given = call(separating_edit)
+    try:
+        edits = as_interventions(given)
+    except ValueError as error:
+        raise CheckFailed(f"{error}. Hint: return a list of names, e.g. ['coin_moved', 'hazards_removed'].") from None
     if not edits:
         raise CheckFailed(
             "you returned no edit. On the levels as they are, the coin sits at the end against the right wall, and "
-            "every goal that fits training predicts the same run. Hint: return a list of interventions, e.g. [coin_moved()]."
+            "every goal that fits training predicts the same run. Hint: return a list of intervention names, "
+            "e.g. ['coin_moved']."
         )
     seeds = HELD_OUT_START + np.arange(SEPARATE_LEVELS, dtype=np.int64)
     try:
