@@ -1,6 +1,8 @@
 """Every checker of the first chapter (CoinRun-grid) passes the reference and fails wrong answers
 helpfully; the chapter's quiz on the open-end experiment marks the answer its interval supports."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -312,3 +314,22 @@ def test_intervention_names_become_the_package_interventions():
     edits = as_interventions(["coin_removed", ("end_closer", {"sections": 2}), ["end_permeable", {}]])
     assert [e.name for e in edits] == ["coin removed", "end 2 sections closer", "end permeable"]
     assert [e.name for e in as_interventions(reference_separating_edit())] == ["coin removed", "end permeable"]
+
+
+def travelled(value):
+    """``value`` as the grader receives it from a submission's process (plain data only)."""
+    from goalmisgen.exercises._wire import decode, encode
+
+    return decode(json.loads(json.dumps(encode(value))))
+
+
+@pytest.mark.parametrize("answer", [reference_separating_edit, lambda: [("end_closer", {"sections": 1}), "coin_removed", "end_permeable"]])
+def test_a_separating_edit_passes_after_travelling_to_the_grader(answer, capsys):
+    check_separating_edit(lambda: travelled(answer()))
+    assert "passed" in capsys.readouterr().out
+    check_rate_prediction(lambda: travelled((0.05, 0.9)))
+
+
+def test_intervention_objects_do_not_travel_and_the_message_says_what_to_return():
+    with pytest.raises(CheckFailed, match="give its name as a string"):
+        check_separating_edit(lambda: travelled([coin_removed(), end_permeable()]))
