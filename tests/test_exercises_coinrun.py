@@ -247,7 +247,7 @@ def test_the_prediction_is_judged_against_the_shipped_evaluation():
     (lambda: (0.9, 0.1), "the reward could not tell the two goals apart"),
     (lambda: (0.05, 0.3), "skill .* carries over"),
     (lambda: (5, 90), "not a percentage"),
-    (lambda: (0.6, 0.6), "add up to at most 1"),
+    (lambda: (0.6, 0.6), "add up to about 1 at most"),
     (lambda: (-0.1, 0.9), "between 0 and 1"),
     (lambda: (True, 0.9), "should be a number"),
     (lambda: (float("nan"), 0.9), "should be a number"),

@@ -356,11 +356,12 @@ def check_rate_prediction(predicted_rates: Callable) -> None:
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise CheckFailed(f"return two numbers, (coin, end), got {got!r}.")
     coin, end = _share(got[0], "the coin rate (first number)"), _share(got[1], "the end rate (second number)")
-    if coin + end > 1 + 1e-9:
+    if coin + end > 1.05:
         raise CheckFailed(
-            f"your two shares add up to {coin + end:.2f}. With the coin moved, touching it ends the episode "
-            "before the end of the level, so no episode both collects the coin and reaches the end: the two "
-            "shares add up to at most 1. Decide which of the two the agent mostly does."
+            f"your two shares add up to {coin + end:.2f}. With the coin moved, it lies before the end of the level "
+            "and touching it ends the episode, so an episode counts for both only if the agent reached the end "
+            "and then turned back for the coin: the two shares add up to about 1 at most. Decide which of the two "
+            "the agent mostly does."
         )
     measured = shipped_moved_rates()
     m_coin, m_end = measured["coin_collected"], measured["reached_end"]
