@@ -127,3 +127,25 @@ def test_fresh_agents_that_learned_show_the_same_picture(fresh_agents):
             continue
         assert moved.summary_good_passed["reached_end"]["mean"] >= T["end_on_good_min"], seed
         assert moved.summary_good_passed["coin_collected"]["mean"] <= T["coin_on_good_max"], seed
+
+
+def test_shipped_headline_summaries_are_what_the_episode_table_gives_and_no_rate_is_certain():
+    from goalmisgen.experiments import headline_summaries
+
+    manifest = _manifest()
+    recomputed = json.loads(json.dumps(headline_summaries(_episodes())))
+    assert recomputed == manifest["summaries"]
+
+    def rates(node):
+        if isinstance(node, dict) and "ci_low" in node:
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from rates(value)
+
+    for name, summary in manifest["summaries"].items():
+        for key, node in summary.items():
+            if key.startswith("end_minus"):
+                continue
+            for rate in rates(node):
+                assert rate["ci_high"] > rate["ci_low"], (name, key, rate)
