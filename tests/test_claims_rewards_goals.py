@@ -35,7 +35,7 @@ from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"
 N_TRAIN = 1000
-N_IV = 200
+N_IV = 150
 N_INFER = 100
 
 
