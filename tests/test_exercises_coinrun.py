@@ -1,17 +1,28 @@
-"""Every checker of the first chapter (CoinRun-grid) passes the reference and fails wrong answers helpfully."""
+"""Every checker of the first chapter (CoinRun-grid) passes the reference and fails wrong answers
+helpfully; the chapter's quiz on the open-end experiment marks the answer its interval supports."""
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from goalmisgen.exercises import CheckFailed
+from goalmisgen.envs.interventions import coin_removed, end_permeable
 from goalmisgen.exercises.coinrun import (
+    PREDICT_TOLERANCE,
+    as_interventions,
     check_discounted_returns,
     check_good_level_mask,
     check_misgeneralization_rate,
+    check_rate_prediction,
+    check_separating_edit,
+    open_end_question,
     reference_discounted_returns,
     reference_good_level_mask,
     reference_misgeneralization_rate,
+    reference_separating_edit,
+    shipped_moved_rates,
 )
 
 
@@ -35,6 +46,10 @@ CHECKS = [
     (check_misgeneralization_rate, reference_misgeneralization_rate, "ex-coinrun-misgen"),
     (check_misgeneralization_rate, lambda e: (e["reached_end"].astype(bool) & ~e["coin_collected"].astype(bool)).mean(), "ex-coinrun-misgen"),
     (check_good_level_mask, reference_good_level_mask, "ex-coinrun-good"),
+    (check_rate_prediction, lambda: (0.05, 0.9), "ex-coinrun-predict"),
+    (check_separating_edit, reference_separating_edit, "ex-coinrun-separate"),
+    (check_separating_edit, lambda: ["end_permeable", "hazards_removed", ("coin_removed", {})], "ex-coinrun-separate"),
+    (check_separating_edit, lambda: (["end_closer", {"sections": 1}], "coin_removed", "end_permeable"), "ex-coinrun-separate"),
 ]
 
 
@@ -45,7 +60,8 @@ def test_checker_passes_a_correct_answer_with_one_line(check, answer, label, cap
     assert len(out) == 1 and label in out[0] and "passed" in out[0]
 
 
-@pytest.mark.parametrize("check", [check_discounted_returns, check_misgeneralization_rate, check_good_level_mask])
+@pytest.mark.parametrize("check", [check_discounted_returns, check_misgeneralization_rate, check_good_level_mask,
+                                   check_rate_prediction, check_separating_edit])
 def test_a_stub_is_reported_as_not_implemented_without_a_traceback(check, capsys):
     check(stub)
     assert "not implemented yet" in capsys.readouterr().out
@@ -55,6 +71,8 @@ def test_a_stub_is_reported_as_not_implemented_without_a_traceback(check, capsys
 
 def test_checkers_carry_their_exercise_label():
     assert check_good_level_mask.exercise_label == "ex-coinrun-good"
+    assert check_rate_prediction.exercise_label == "ex-coinrun-predict"
+    assert check_separating_edit.exercise_label == "ex-coinrun-separate"
 
 
 def forward_returns(rewards, dones, gamma):
@@ -211,3 +229,107 @@ def test_a_question_without_a_correct_choice_is_refused():
         Question("Why?", [Choice("a"), Choice("b")])
     with pytest.raises(ValueError, match="has 1 choices"):
         Question("Why?", [Choice("a", correct=True)])
+
+
+# ---- ex-coinrun-predict ------------------------------------------------------------------------
+
+
+def test_the_prediction_is_judged_against_the_shipped_evaluation():
+    measured = shipped_moved_rates()
+    coin, end = measured["coin_collected"]["mean"], measured["reached_end"]["mean"]
+    check_rate_prediction(lambda: (coin, end))
+    check_rate_prediction(lambda: (max(coin - 0.9 * PREDICT_TOLERANCE, 0.0), end - 0.9 * PREDICT_TOLERANCE))
+    with pytest.raises(CheckFailed, match="go for the moved coin far more often"):
+        check_rate_prediction(lambda: (coin + 1.2 * PREDICT_TOLERANCE, end - 1.2 * PREDICT_TOLERANCE))
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda: (0.9, 0.1), "the reward could not tell the two goals apart"),
+    (lambda: (0.05, 0.3), "skill .* carries over"),
+    (lambda: (5, 90), "not a percentage"),
+    (lambda: (0.6, 0.6), "add up to about 1 at most"),
+    (lambda: (-0.1, 0.9), "between 0 and 1"),
+    (lambda: (True, 0.9), "should be a number"),
+    (lambda: (float("nan"), 0.9), "should be a number"),
+    (lambda: 0.05, "return two numbers"),
+])
+def test_prediction_checker_names_the_mistake(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_rate_prediction(wrong)
+
+
+def test_the_prediction_message_shows_the_measured_rates():
+    with pytest.raises(CheckFailed) as failure:
+        check_rate_prediction(lambda: (0.9, 0.1))
+    coin = shipped_moved_rates()["coin_collected"]
+    assert f"{coin['mean']:.2f} of these levels" in str(failure.value)
+
+
+# ---- ex-coinrun-separate -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda: [], "no edit"),
+    (lambda: ["coin_moved"], "right wall is still there"),
+    (lambda: ["coin_removed"], "right wall is still there"),
+    (lambda: [("end_closer", {"sections": 1}), "coin_removed"], "right wall is still there"),
+    (lambda: ["end_permeable"], "coin still sits at the end"),
+    (lambda: "end_permeable", "coin still sits at the end"),
+    (lambda: ["coin_moved", "end_permeable"], "a coin on its route"),
+    (lambda: [coin_removed(), end_permeable()], "give its name as a string"),
+    (lambda: [coin_removed, "end_permeable"], "give its name as a string"),
+    (lambda: ["remove_wall"], "each edit is one of"),
+    (lambda: [("end_closer", 2)], "dict of arguments"),
+    (lambda: [("end_closer", {"steps": 2})], "unexpected keyword"),
+    (lambda: [("end_closer", {"sections": 9})], "could not be applied|not allowed"),
+    (lambda: 3, "give a list of intervention names"),
+])
+def test_separating_checker_names_the_mistake(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_separating_edit(wrong)
+
+
+# ---- ex-coinrun-open-end: the quiz marks what the interval supports ----------------------------
+
+
+@pytest.mark.parametrize("passed, reached, correct", [
+    (190, 195, "go right as far as you can\" better"),
+    (5, 195, "go to the end of the level\" better"),
+    (10, 20, "cannot tell"),
+])
+def test_the_open_end_quiz_marks_the_supported_answer(passed, reached, correct):
+    question = open_end_question(passed, reached)
+    right = [c.text for c in question.choices if c.correct]
+    assert len(right) == 1 and correct in right[0]
+    assert f"{passed} of the {reached}" in question.text
+
+
+@pytest.mark.parametrize("passed, reached", [(5, 0), (-1, 10), (11, 10), (1.5, 10), (True, 10)])
+def test_the_open_end_quiz_refuses_impossible_counts(passed, reached):
+    with pytest.raises(ValueError):
+        open_end_question(passed, reached)
+
+
+def test_intervention_names_become_the_package_interventions():
+    edits = as_interventions(["coin_removed", ("end_closer", {"sections": 2}), ["end_permeable", {}]])
+    assert [e.name for e in edits] == ["coin removed", "end 2 sections closer", "end permeable"]
+    assert [e.name for e in as_interventions(reference_separating_edit())] == ["coin removed", "end permeable"]
+
+
+def travelled(value):
+    """``value`` as the grader receives it from a submission's process (plain data only)."""
+    from goalmisgen.exercises._wire import decode, encode
+
+    return decode(json.loads(json.dumps(encode(value))))
+
+
+@pytest.mark.parametrize("answer", [reference_separating_edit, lambda: [("end_closer", {"sections": 1}), "coin_removed", "end_permeable"]])
+def test_a_separating_edit_passes_after_travelling_to_the_grader(answer, capsys):
+    check_separating_edit(lambda: travelled(answer()))
+    assert "passed" in capsys.readouterr().out
+    check_rate_prediction(lambda: travelled((0.05, 0.9)))
+
+
+def test_intervention_objects_do_not_travel_and_the_message_says_what_to_return():
+    with pytest.raises(CheckFailed, match="give its name as a string"):
+        check_separating_edit(lambda: travelled([coin_removed(), end_permeable()]))

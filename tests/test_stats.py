@@ -169,3 +169,22 @@ def test_bootstrap_ci_unchanged_and_empty():
 def test_bad_input_is_refused_with_a_clear_message(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_crossed_bootstrap_never_claims_certainty_for_a_rate_that_is_all_zero_or_all_one():
+    zeros = np.zeros((3, 346))
+    out = crossed_bootstrap_ci(zeros)
+    wilson = rate_ci(0, 346)
+    assert out["mean"] == 0.0 and out["ci_low"] == 0.0
+    assert out["ci_high"] == pytest.approx(wilson["ci_high"]) and out["ci_high"] > 0.005
+    ones = crossed_bootstrap_ci(np.ones((2, 100)))
+    assert ones["ci_high"] == 1.0 and ones["ci_low"] < 0.99
+    mixed = np.zeros((3, 346))
+    mixed[0, 0] = 1
+    assert crossed_bootstrap_ci(mixed)["ci_high"] > 0
+
+
+def test_a_paired_difference_of_identical_outcomes_is_not_treated_as_a_rate():
+    a = np.ones((2, 50))
+    out = paired_difference_ci(a, a)
+    assert out["mean"] == 0.0 and out["ci_low"] == 0.0 and out["ci_high"] == 0.0

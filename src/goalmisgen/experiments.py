@@ -92,6 +92,44 @@ def _time_to(history: list[dict], key: str, threshold: float):
     return reached[0] if reached else None
 
 
+def headline_summaries(episodes) -> dict:
+    """The headline manifest's summaries from its episode table (one row per agent x coin
+    placement x level): per training set ("headline", "control"), rates over seeds with levels
+    resampled jointly across seeds, and the paired difference reached end - coin on good levels
+    the agent passed."""
+    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+
+    outcomes = ("coin_collected", "reached_end", "died")
+    summaries = {}
+    for name in sorted(set(episodes["training"])):
+        rows = episodes[episodes["training"] == name]
+        end, moved = rows[rows["coin_placement"] == "end"], rows[rows["coin_placement"] == "random"]
+        summaries[name] = {
+            "coin_at_end": seeds_summary(end, "coin_collected"),
+            "moved_coin_all_levels": {m: seeds_summary(moved, m) for m in outcomes},
+            "moved_coin_good_passed": {m: seeds_summary(moved, m, "good_passed") for m in outcomes},
+            "moved_coin_good": {m: seeds_summary(moved, m, "good") for m in outcomes},
+            "end_minus_coin_good_passed": paired_summary(moved, "reached_end", "coin_collected", "good_passed"),
+        }
+    return summaries
+
+
+def resummarize_headline(folder: Path | str = DATA / "coinrun_headline") -> dict:
+    """Recompute the summaries of ``folder/manifest.json`` from its ``episodes.csv`` with
+    :func:`headline_summaries` (no game is played), say so in the manifest, and write it back."""
+    import pandas as pd
+
+    path = Path(folder) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["summaries"] = _jsonable(headline_summaries(pd.read_csv(Path(folder) / manifest["episodes_file"])))
+    manifest["summaries_made"] = (
+        f"recomputed from {manifest['episodes_file']} on {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC by "
+        "goalmisgen.experiments.headline_summaries (a rate that is 0 or 1 on every level gets the Wilson interval over "
+        "its levels); the plays are those of the evaluation made on the date in `created`")
+    _write_json(path, manifest)
+    return manifest
+
+
 def headline(out_dir: Path | str = DATA / "coinrun_headline", train_agents_first: bool = True,
              n_levels: int = HEADLINE_LEVELS, steps: int = HEADLINE_STEPS, progress: bool = True) -> dict:
     """The first chapter's experiment: ``len(HEADLINE_SEEDS)`` agents trained with the coin at the
@@ -106,7 +144,6 @@ def headline(out_dir: Path | str = DATA / "coinrun_headline", train_agents_first
     """
     import pandas as pd
 
-    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
     from goalmisgen.analysis.layouts import training_overlap
 
     out = Path(out_dir)
@@ -147,17 +184,7 @@ def headline(out_dir: Path | str = DATA / "coinrun_headline", train_agents_first
         if episodes[c].dtype == bool:
             episodes[c] = episodes[c].astype(np.int8)
     episodes.to_csv(out / "episodes.csv", index=False, float_format="%.3g")
-    summaries = {}
-    for name in sets:
-        rows = episodes[episodes["training"] == name]
-        end, moved = rows[rows["coin_placement"] == "end"], rows[rows["coin_placement"] == "random"]
-        summaries[name] = {
-            "coin_at_end": seeds_summary(end, "coin_collected"),
-            "moved_coin_all_levels": {m: seeds_summary(moved, m) for m in ("coin_collected", "reached_end", "died")},
-            "moved_coin_good_passed": {m: seeds_summary(moved, m, "good_passed") for m in ("coin_collected", "reached_end", "died")},
-            "moved_coin_good": {m: seeds_summary(moved, m, "good") for m in ("coin_collected", "reached_end", "died")},
-            "end_minus_coin_good_passed": paired_summary(moved, "reached_end", "coin_collected", "good_passed"),
-        }
+    summaries = headline_summaries(episodes)
     manifest = {
         "experiment": "headline",
         "command": "python -m goalmisgen regenerate headline",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import numpy as np
 
@@ -116,8 +117,9 @@ def _trim(frames: list[np.ndarray]) -> list[np.ndarray]:
     return frames[: min(len(frames), end + 1)]
 
 
-def animate(frames: list[np.ndarray], fps: int = 8, title: str | None = None, scale: float = 1.0):
-    """An HTML animation (matplotlib's JavaScript player) that works in the static web book."""
+def animate(frames: list[np.ndarray], fps: int = 8, title: str | None = None, scale: float = 1.0, alt: str | None = None):
+    """An HTML animation (matplotlib's JavaScript player) that works in the static web book;
+    ``alt`` is the player image's alt text (default: the title, or "an animated episode")."""
     import matplotlib.pyplot as plt
     from IPython.display import HTML
     from matplotlib import animation
@@ -132,7 +134,9 @@ def animate(frames: list[np.ndarray], fps: int = 8, title: str | None = None, sc
     anim = animation.FuncAnimation(fig, lambda i: [im.set_data(frames[i])], frames=len(frames), interval=1000 / fps)
     # matplotlib's player links Font Awesome from a CDN; the book's theme ships Font Awesome, so
     # the link is dropped and the page works offline
-    html = HTML(re.sub(r'<link\s+rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "", anim.to_jshtml(default_mode="once")))
+    player = re.sub(r'<link\s+rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "", anim.to_jshtml(default_mode="once"))
+    alt_text = escape(alt or title or "an animated episode", quote=True)
+    html = HTML(player.replace('<img id="_anim_img', f'<img alt="{alt_text}" id="_anim_img', 1))
     plt.close(fig)
     return html
 

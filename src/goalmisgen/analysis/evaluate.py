@@ -125,7 +125,7 @@ def _check_grid_agent(agent) -> None:
 
 
 def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(), deterministic: bool = False,
-                seed: int = 0, record_path: bool = False):
+                seed: int = 0, record_path: bool = False, max_steps: int | None = None):
     """Play each CoinRun-grid level once (all levels in one batch) and return a per-episode table.
 
     Args:
@@ -134,6 +134,8 @@ def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(
         coin_placement: "end" or "random".
         interventions: ``Intervention`` edits applied to every level before play.
         record_path: also return the (n, W, H) bool array of cells each agent visited.
+        max_steps: the episodes' timeout (None: the agent's training timeout). A shorter one saves
+            time when only the first steps matter (whether an agent reaches or passes the end).
 
     Returns:
         DataFrame with level_seed, ``GRID_COLUMNS``, coin_x, coin_y, coin_present (and the visited
@@ -142,7 +144,10 @@ def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(
     _check_grid_agent(agent)
     seeds = np.asarray(level_seeds, dtype=np.int64)
     n = len(seeds)
-    env = CoinRunGridVecEnv(num_envs=n, **eval_env_options(agent, coin_placement))
+    options = eval_env_options(agent, coin_placement)
+    if max_steps is not None:
+        options["max_steps"] = check_int("max_steps", max_steps, low=1, high=100_000)
+    env = CoinRunGridVecEnv(num_envs=n, **options)
     levels = do(env.generate(seeds), *interventions)
     obs, _ = env.reset(seed=seed, options={"levels": levels})
     if hasattr(agent, "seed"):

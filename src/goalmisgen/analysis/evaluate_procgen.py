@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from goalmisgen.analysis.evaluate import GOOD_LEVEL_THRESHOLD
+from goalmisgen.analysis.stats import paired_difference_ci
 from goalmisgen.envs import procgen_state as ps
 from goalmisgen.envs.procgen_coinrun import MAX_LEVEL_SEED, ProcgenCoinRunVecEnv
 from goalmisgen.validation import check_choice, check_float, check_int
@@ -210,8 +211,6 @@ def evaluate_procgen_shards(agent_path, n_levels: int = 1000, start_level: int =
 
     import pandas as pd
 
-    from goalmisgen.analysis.evaluate import Evaluation, summarize
-
     n_levels = check_int("n_levels", n_levels, low=1)
     start_level = check_int("start_level", start_level, low=0, high=MAX_LEVEL_SEED - n_levels + 1)
     filter_runs = check_int("filter_runs", filter_runs, low=0)
@@ -235,13 +234,74 @@ def evaluate_procgen_shards(agent_path, n_levels: int = 1000, start_level: int =
         pool.terminate()
     if not done:
         raise RuntimeError(f"no shard of {shard_size} levels finished within time_limit_s={time_limit_s}")
-    tables, summaries = [], {}
-    for i, placement in enumerate(PLACEMENTS):
-        df = pd.concat([shard[i] for shard in done], ignore_index=True)
+    episodes = pd.concat([pd.concat([shard[i] for shard in done], ignore_index=True) for i in range(len(PLACEMENTS))],
+                         ignore_index=True)
+    return episodes, procgen_summaries(episodes, seed)
+
+
+def procgen_summaries(episodes, seed: int = 0) -> dict:
+    """The summary of a sharded evaluation, computed from its per-episode table alone.
+
+    Args:
+        episodes: one row per level and placement, as ``episodes.csv`` of a procgen evaluation
+            (columns ``coin_placement``, ``level_seed``, ``good`` and the outcome columns).
+        seed: seed of the bootstrap resampling.
+
+    Returns:
+        placement -> the CLI's JSON summary (``Evaluation.to_json_dict()``: Wilson intervals for
+        the rates, a bootstrap for progress and steps), and ``"paired"``: two paired differences on
+        the levels that are good with the coin moved, ``end_minus_coin`` (reached_end -
+        coin_collected, coin moved; the same episodes) and ``coin_end_minus_moved`` (coin collected
+        with the coin at the end minus with it moved; the same levels), each with a bootstrap over
+        levels.
+    """
+    from goalmisgen.analysis.evaluate import Evaluation, summarize
+
+    missing = [c for c in ("coin_placement", "level_seed", "good", "coin_collected", "reached_end") if c not in episodes]
+    if missing:
+        raise ValueError(f"the episode table lacks the column(s) {missing}; pass a procgen evaluation's episodes.csv")
+    table = episodes.assign(good=episodes["good"].astype(bool))
+    summaries: dict = {}
+    for placement in PLACEMENTS:
+        df = table[table["coin_placement"] == placement].reset_index(drop=True)
+        if df.empty:
+            raise ValueError(f"the episode table has no rows with coin_placement={placement!r}")
         ev = Evaluation(episodes=df, summary=summarize(df, seed), summary_good=summarize(df[df["good"]], seed), coin_placement=placement)
         summaries[placement] = ev.to_json_dict()
-        tables.append(df)
-    return pd.concat(tables, ignore_index=True), summaries
+    moved = table[table["coin_placement"] == "random"].set_index("level_seed")
+    end = table[table["coin_placement"] == "end"].set_index("level_seed")
+    good = moved[moved["good"]]
+    both = good.index.intersection(end.index)
+    summaries["paired"] = {
+        "levels": "good with the coin moved",
+        "end_minus_coin": paired_difference_ci(good["reached_end"].to_numpy(dtype=float),
+                                               good["coin_collected"].to_numpy(dtype=float), seed=seed),
+        "coin_end_minus_moved": paired_difference_ci(end.loc[both, "coin_collected"].to_numpy(dtype=float),
+                                                     good.loc[both, "coin_collected"].to_numpy(dtype=float), seed=seed),
+    }
+    return summaries
+
+
+def resummarize_manifest(folder) -> dict:
+    """Recompute the ``evaluation`` of ``folder/manifest.json`` from its episode table with
+    ``procgen_summaries`` (no game is played), say so in the manifest, and write it back."""
+    import json
+    import time
+    from pathlib import Path
+
+    import pandas as pd
+
+    path = Path(folder) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    episodes = pd.read_csv(Path(folder) / manifest["episodes_file"])
+    manifest["evaluation"] = procgen_summaries(episodes, int(manifest.get("seed", 0)))
+    manifest["evaluation_summary"] = (
+        f"recomputed from {manifest['episodes_file']} on {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC by "
+        "goalmisgen.analysis.evaluate_procgen.procgen_summaries (Wilson intervals for rates, paired differences "
+        "on the good levels); the plays themselves are those of the evaluation made on the date in `created`"
+    )
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
 
 
 def write_procgen_evaluation(agent_path, out_dir, made_by: str, trained_on: str, **kwargs) -> dict:
@@ -294,6 +354,9 @@ def write_procgen_evaluation(agent_path, out_dir, made_by: str, trained_on: str,
             "made_by": made_by,
         },
         "evaluation": summaries,
+        "evaluation_summary": ("computed from episodes.csv when it was written, by "
+                               "goalmisgen.analysis.evaluate_procgen.procgen_summaries (Wilson intervals for rates, "
+                               "paired differences on the good levels)"),
         "evaluation_wall_time_s": wall,
         "evaluated_with": (f"Python {platform.python_version()}, torch {torch.__version__}, numpy {np.__version__}, "
                            f"{kwargs.get('workers', 1)} processes on {os.cpu_count()} CPU cores, network on {kwargs.get('device', 'cpu')}"

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import stats as _scipy_stats
 
-from goalmisgen.validation import check_choice, check_float, check_int
+from goalmisgen.validation import check_bool, check_choice, check_float, check_int
 
 _NAN = float("nan")
 _CHUNK = 256  # bootstrap resamples computed together (bounds memory at about _CHUNK * n_levels)
@@ -160,7 +160,8 @@ def _crossed_estimate(x0: np.ndarray, valid: np.ndarray, level_counts: np.ndarra
         return (weights * seed_means).sum(axis=1) / total
 
 
-def crossed_bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+def crossed_bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: int = 0,
+                         rate_floor: bool = True) -> dict[str, float]:
     """Mean over seeds x levels with a bootstrap that resamples seeds and levels (a crossed design).
 
     Every training seed plays the same levels, and per-level outcomes correlate across seeds (a
@@ -179,12 +180,21 @@ def crossed_bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: 
         n_boot: bootstrap resamples (>= 100).
         level: coverage of the interval, in (0, 1).
         seed: seed of the resampling.
+        rate_floor: apply the rule below for outcomes that are all 0 or all 1 (off for
+            differences, which :func:`paired_difference_ci` passes here).
+
+    When every non-missing outcome is the same 0 or 1 (no agent ever reached the end, say), no
+    resample can differ and the bootstrap interval would be [0, 0] or [1, 1]: a claim of certainty
+    the data cannot carry. The interval is then the Wilson interval for 0 (or all) successes in
+    ``n_levels`` trials, counting each level once however many seeds played it (levels are the
+    shared unit, so this is the more cautious count).
 
     Returns:
         {"mean", "ci_low", "ci_high", "n_seeds", "n_levels"}, counting seeds and levels with at
         least one non-missing cell; all three are NaN when there is none.
     """
     n_boot, level, seed = _check_common(n_boot, level, seed)
+    rate_floor = check_bool("rate_floor", rate_floor)
     x = _as_outcomes("values", values, (2,))
     valid = ~np.isnan(x)
     x = x[valid.any(axis=1)][:, valid.any(axis=0)]
@@ -205,6 +215,10 @@ def crossed_bootstrap_ci(values, n_boot: int = 2000, level: float = 0.95, seed: 
     estimates = np.concatenate(estimates)
     estimates = estimates[~np.isnan(estimates)]
     low, high = _percentiles(estimates, level) if estimates.size else (_NAN, _NAN)
+    observed = x[valid]
+    if rate_floor and np.all(observed == observed[0]) and observed[0] in (0.0, 1.0):
+        wilson = rate_ci(int(observed[0]) * n_levels, n_levels, level=level)
+        low, high = wilson["ci_low"], wilson["ci_high"]
     return {"mean": mean, "ci_low": low, "ci_high": high, "n_seeds": int(n_seeds), "n_levels": int(n_levels)}
 
 
@@ -235,7 +249,7 @@ def paired_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: in
     n = int((~np.isnan(d)).sum())
     if d.ndim == 1:
         return bootstrap_ci(d[~np.isnan(d)], n_boot=n_boot, level=level, seed=seed)
-    out = crossed_bootstrap_ci(d, n_boot=n_boot, level=level, seed=seed)
+    out = crossed_bootstrap_ci(d, n_boot=n_boot, level=level, seed=seed, rate_floor=False)
     return {"mean": out["mean"], "ci_low": out["ci_low"], "ci_high": out["ci_high"], "n": n,
             "n_seeds": out["n_seeds"], "n_levels": out["n_levels"]}
 

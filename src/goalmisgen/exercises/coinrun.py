@@ -1,15 +1,34 @@
-"""Checkers for the exercises of the first chapter (CoinRun-grid: the coin and the wall).
+"""Checkers and quizzes for the exercises of the first chapter (CoinRun-grid: the coin and the wall).
 
-* ``ex-coinrun-returns``: the learner writes ``discounted_returns(rewards, dones, gamma)``;
-  reference: ``agents.ppo.compute_gae`` with zero values and ``lam = 1``.
-* ``ex-coinrun-misgen``: ``misgeneralization_rate(episodes)``; reference: the mean of the
-  ``misgeneralized`` column that ``analysis.evaluate.evaluate`` adds.
-* ``ex-coinrun-good``: ``good_level_mask(visited, coin_x, coin_y)``; reference: the test inside
-  ``analysis.evaluate.good_levels``, for a single play of each level.
+=======================  ===============================================  =============================
+exercise label           the learner writes                               kind
+=======================  ===============================================  =============================
+``ex-coinrun-returns``   ``discounted_returns(rewards, dones, gamma)``;   the formula of the text, in
+                         reference ``agents.ppo.compute_gae`` with zero   code
+                         values and ``lam = 1``
+``ex-coinrun-predict``   ``predicted_rates()``: the coin and end rates    predict, then run
+                         on good levels with the coin moved
+``ex-coinrun-goal``      (quiz, after the evaluation) what the evidence   interpret a result
+                         supports
+``ex-coinrun-separate``  ``separating_edit()``: intervention names under  design an experiment
+                         which "go to the end" and "go right as far as
+                         you can" predict different outcomes
+``ex-coinrun-open-end``  (quiz, ``open_end_question``) what the open-end  interpret a result
+                         result licenses; the correct answer follows
+                         from the measured interval
+=======================  ===============================================  =============================
+
+``check_misgeneralization_rate`` (``ex-coinrun-misgen``) and ``check_good_level_mask``
+(``ex-coinrun-good``) check two earlier exercises of the chapter that transcribed a formula from
+their prompt; the guide for contributors (``book/contributing_exercises.md``) still uses the first
+as its example.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -18,6 +37,8 @@ import torch
 
 from goalmisgen.agents.ppo import compute_gae
 from goalmisgen.exercises._check import CheckFailed, call, checker
+from goalmisgen.exercises.quiz import Choice, Question
+from goalmisgen.validation import check_int
 
 
 def reference_discounted_returns(rewards: np.ndarray, dones: np.ndarray, gamma: float) -> np.ndarray:
@@ -291,3 +312,231 @@ def check_good_level_mask(good_level_mask: Callable) -> None:
             f"for {what}: level {i} (coin at x={int(coin_x[i])}, y={int(coin_y[i])}) should be "
             f"{'good' if expected[i] else 'not good'}, got {bool(got[i])}. Hint: {hint}"
         )
+
+
+# ---- ex-coinrun-predict: the coin rate on good levels, before the evaluation ---------------------
+
+PREDICT_TOLERANCE = 0.15
+"""How far (in share of episodes) a prediction may lie from the shipped agents' measured rate."""
+
+
+@functools.cache
+def shipped_moved_rates() -> dict[str, dict]:
+    """The shipped headline agents (``data/coinrun_headline``) with the coin moved, on the good
+    levels where they passed the coin's column: ``coin_collected`` and ``reached_end``, each the
+    mean over seeds with a 95% CI resampling seeds and levels (``seeds_summary``)."""
+    from goalmisgen.analysis.evaluate import seeds_summary
+    from goalmisgen.paths import data_dir
+
+    folder = data_dir() / "coinrun_headline"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    episodes = pd.read_csv(folder / manifest["episodes_file"])
+    moved = episodes[(episodes["training"] == "headline") & (episodes["coin_placement"] == "random")]
+    return {metric: seeds_summary(moved, metric, "good_passed") for metric in ("coin_collected", "reached_end")}
+
+
+def _share(value: object, what: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CheckFailed(f"{what} should be a number between 0 and 1, got {type(value).__name__} {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise CheckFailed(f"{what} should be a number between 0 and 1, got {value}.")
+    if 1 < value <= 100:
+        raise CheckFailed(f"{what} is {value:g}: give a share between 0 and 1, not a percentage (0.25, not 25).")
+    if not 0 <= value <= 1:
+        raise CheckFailed(f"{what} is {value:g}: a share of episodes lies between 0 and 1.")
+    return value
+
+
+@checker("ex-coinrun-predict")
+def check_rate_prediction(predicted_rates: Callable) -> None:
+    """Check ``predicted_rates() -> (coin, end)`` against the shipped agents' measured rates
+    (``shipped_moved_rates``): each within ``PREDICT_TOLERANCE`` of the measured mean."""
+    got = call(predicted_rates)
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        raise CheckFailed(f"return two numbers, (coin, end), got {got!r}.")
+    coin, end = _share(got[0], "the coin rate (first number)"), _share(got[1], "the end rate (second number)")
+    if coin + end > 1.05:
+        raise CheckFailed(
+            f"your two shares add up to {coin + end:.2f}. With the coin moved, it lies before the end of the level "
+            "and touching it ends the episode, so an episode counts for both only if the agent reached the end "
+            "and then turned back for the coin: the two shares add up to about 1 at most. Decide which of the two "
+            "the agent mostly does."
+        )
+    measured = shipped_moved_rates()
+    m_coin, m_end = measured["coin_collected"], measured["reached_end"]
+    shown = (f"the shipped agents collect the moved coin on {m_coin['mean']:.2f} of these levels "
+             f"(95% CI {m_coin['ci_low']:.2f}-{m_coin['ci_high']:.2f}) and reach the end on {m_end['mean']:.2f} "
+             f"({m_end['ci_low']:.2f}-{m_end['ci_high']:.2f})")
+    hints = []
+    if coin > m_coin["mean"] + PREDICT_TOLERANCE:
+        hints.append("you expected the agents to go for the moved coin far more often than they do. Every training "
+                     "level rewarded the coin, but on every training level the coin also sat at the right end: "
+                     "the reward could not tell the two goals apart")
+    elif coin < m_coin["mean"] - PREDICT_TOLERANCE:
+        hints.append("they collect the moved coin more often than you expected")
+    if end < m_end["mean"] - PREDICT_TOLERANCE:
+        hints.append("you expected the agents to fail on these levels far more often than they do: their skill "
+                     "(jumping pits, avoiding enemies) carries over to levels they never met; what changed is only "
+                     "where the coin is")
+    elif end > m_end["mean"] + PREDICT_TOLERANCE:
+        hints.append("they reach the end less often than you expected")
+    if hints:
+        raise CheckFailed(
+            f"you predicted coin {coin:.2f} and end {end:.2f}; {shown}. Hint: {'; and '.join(hints)}. "
+            f"A prediction within {PREDICT_TOLERANCE:.2f} of each passes; revise it with this in mind, and compare "
+            "with your own agent's evaluation in the next cells."
+        )
+
+
+# ---- ex-coinrun-separate: an experiment that tells two proxies apart ----------------------------
+
+SEPARATE_LEVELS = 200
+"""Held-out levels the checker of ``ex-coinrun-separate`` edits and plays."""
+
+
+def reference_separating_edit() -> list[str]:
+    """Edits under which "go to the end of the level" and "go right as far as you can" predict
+    different outcomes: no coin (so nothing ends the episode at the end) and no right wall."""
+    return ["coin_removed", "end_permeable"]
+
+
+def as_interventions(edits: object) -> list:
+    """The interventions named by ``edits``: a list whose items are names of
+    ``envs.interventions.INTERVENTIONS`` (``"coin_removed"``) or pairs of a name and a dict of
+    arguments (``("end_closer", {"sections": 2})``).
+
+    Plain names rather than ``Intervention`` objects, so that a learner's answer travels to the
+    grader as plain data.
+
+    Raises:
+        ValueError: naming the item that is not an intervention, or the argument that is refused.
+    """
+    from goalmisgen.envs.interventions import INTERVENTIONS
+
+    if isinstance(edits, str):
+        edits = [edits]
+    if isinstance(edits, tuple):
+        edits = list(edits)
+    if not isinstance(edits, list):
+        raise ValueError(f"{edits!r} is not allowed: give a list of intervention names, e.g. ['coin_moved']")
+    out = []
+    for item in edits:
+        if isinstance(item, str):
+            name, kwargs = item, {}
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            name, kwargs = item
+        else:
+            name, kwargs = None, {}
+        if not isinstance(name, str) or name not in INTERVENTIONS:
+            made = callable(item) or "Intervention" in repr(item)
+            extra = " (give its name as a string, e.g. 'coin_removed', not the function or what it returns)" if made else ""
+            raise ValueError(f"{item!r} is not allowed{extra}: each edit is one of {sorted(INTERVENTIONS)}, "
+                             "or a pair (name, {argument: value})")
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"{item!r} is not allowed: the second item of a pair is a dict of arguments")
+        try:
+            out.append(INTERVENTIONS[name](**kwargs))
+        except TypeError as error:
+            raise ValueError(f"{item!r} is not allowed: {error}") from None
+    return out
+
+
+@functools.cache
+def _shipped_agent():
+    from goalmisgen.agents import load_agent
+    from goalmisgen.paths import data_dir
+
+    return load_agent(data_dir() / "coinrun_headline" / "headline_seed0.pt")
+
+
+@checker("ex-coinrun-separate")
+def check_separating_edit(separating_edit: Callable) -> None:
+    """Check ``separating_edit()``: intervention names (``as_interventions``) under which an
+    agent that goes to the end and one that goes right as far as it can behave differently on
+    every level; then play the shipped agent ``headline_seed0`` on ``SEPARATE_LEVELS`` edited
+    held-out levels, which must give episodes that reach the end and do not stop there."""
+    from goalmisgen.analysis.evaluate import play_levels
+    from goalmisgen.envs.coinrun import HELD_OUT_START
+    from goalmisgen.envs.coinrun_levels import generate_levels
+    from goalmisgen.envs.interventions import describe, do
+
+    given = call(separating_edit)
+    try:
+        edits = as_interventions(given)
+    except ValueError as error:
+        raise CheckFailed(f"{error}. Hint: return a list of names, e.g. ['coin_moved', 'hazards_removed'].") from None
+    if not edits:
+        raise CheckFailed(
+            "you returned no edit. On the levels as they are, the coin sits at the end against the right wall, and "
+            "every goal that fits training predicts the same run. Hint: return a list of intervention names, "
+            "e.g. ['coin_moved']."
+        )
+    seeds = HELD_OUT_START + np.arange(SEPARATE_LEVELS, dtype=np.int64)
+    try:
+        levels = do(generate_levels(seeds), *edits)
+    except ValueError as error:
+        raise CheckFailed(f"your edits could not be applied to the held-out levels: {error}") from None
+    name = describe(edits)
+    if (levels.wall_x >= 0).any():
+        raise CheckFailed(
+            f"with your edits ({name}) the right wall is still there on {int((levels.wall_x >= 0).sum())} of "
+            f"{SEPARATE_LEVELS} levels. An agent that goes right as far as it can is stopped by the wall at the end "
+            "of the level, exactly where an agent that goes to the end stops: the two predict the same. "
+            "Hint: look for an edit that lets an agent walk on past the end."
+        )
+    at_end = levels.coin_present & (levels.coin_x == levels.end_x)
+    if at_end.any():
+        raise CheckFailed(
+            f"with your edits ({name}) the coin still sits at the end on {int(at_end.sum())} of {SEPARATE_LEVELS} "
+            "levels. Touching it ends the episode right there, so an agent that goes right as far as it can is "
+            "stopped at the end as surely as by the wall: both predict the same outcome. Hint: take the coin "
+            "away from the end."
+        )
+    plays = play_levels(_shipped_agent(), seeds, "end", tuple(edits), seed=0)
+    went_on = plays["reached_end"] & ~plays["coin_collected"]
+    if went_on.mean() < 0.5:
+        hint = "keep the levels crossable, and keep anything that ends the episode off the agent's way to the end."
+        if plays["coin_collected"].mean() >= 0.25:
+            hint = (f"the agent touched the coin on {int(plays['coin_collected'].sum())} levels: a coin on its route "
+                    "ends the episode before the end, and those levels cannot tell the two goals apart. Take the coin "
+                    "out of the way altogether.")
+        raise CheckFailed(
+            f"with your edits ({name}) the shipped agent reached the end without the episode ending there on only "
+            f"{int(went_on.sum())} of {SEPARATE_LEVELS} levels: too few to compare the two predictions. Hint: {hint}"
+        )
+
+
+def open_end_question(passed: int, reached: int) -> Question:
+    """``ex-coinrun-open-end``: what walking past an open end in ``passed`` of ``reached`` episodes
+    licenses; the correct choice follows from the Wilson interval of the share."""
+    from goalmisgen.analysis.stats import rate_ci
+
+    reached = check_int("reached", reached, low=1)
+    passed = check_int("passed", passed, low=0, high=reached)
+    ci = rate_ci(passed, reached)
+    span = f"{ci['mean']:.2f} (95% CI {ci['ci_low']:.2f}-{ci['ci_high']:.2f})"
+    right = ci["ci_low"] > 0.5
+    stops = ci["ci_high"] < 0.5
+    return Question(
+        f"With the coin removed and the right wall gone, the agent walked on past the end of the level in "
+        f"{passed} of the {reached} episodes in which it reached the end: a share of {span}. What does this support?",
+        [
+            Choice("Its behaviour fits \"go right as far as you can\" better than \"go to the end of the level\".",
+                   correct=right,
+                   feedback=("Yes: most of the interval lies above one half, so on most levels it does not stop where "
+                             "the level ends; in training the end was only where the wall stopped it." if right else
+                             f"Not from {span}: the interval does not lie above one half.")),
+            Choice("Its behaviour fits \"go to the end of the level\" better than \"go right as far as you can\".",
+                   correct=stops,
+                   feedback=("Yes: the whole interval lies below one half, so it mostly stops where the level ends."
+                             if stops else f"Then it would mostly stop at the end; it walked on in {span} of the episodes.")),
+            Choice("The agent has no goal at all: it moves at random.",
+                   feedback="A random mover would not cross levels it never met, jumping pits and avoiding enemies, "
+                            "on almost every try; this behaviour is consistent and capable, it only aims elsewhere."),
+            Choice("Neither: the data cannot tell the two apart.", correct=not (right or stops),
+                   feedback=(f"Yes: {span} straddles one half." if not (right or stops) else
+                             "The edit was designed so that they predict different outcomes, and the interval is "
+                             "clearly on one side of one half: the data do tell them apart.")),
+        ],
+    )
