@@ -32,6 +32,7 @@ def test_the_centred_view_is_the_full_view_around_the_agent(radius):
         assert (w[:, 2].sum(axis=(1, 2)) == 1).all() and (w[:, 2, radius, radius] == 1).all()
         for i in range(16):
             assert _window_matches_full_view(w[i], f[i], s.x[i], s.y[i], radius)
+        assert (s.full_view() == f).all()  # what a renderer should draw
         a = rng.integers(0, 4, 16)
         w, f = centred.step(a)[0], full.step(a)[0]  # same levels, same moves, autoreset included
 

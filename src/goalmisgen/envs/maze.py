@@ -235,6 +235,12 @@ class MazeState(GridState):
             obs = self._windows[ids, :, self.grid - 1 - self.y[ids], self.x[ids]]  # (m, 3, 2R+1, 2R+1), a copy
             obs[:, 2, self.radius, self.radius] = 1
             return obs
+        return self.full_view(ids)
+
+    def full_view(self, ids: np.ndarray | None = None) -> np.ndarray:
+        """(m, 3, G, G) uint8 one-hot views of the whole grid of slots ``ids`` (default: all),
+        whatever ``view`` the agent gets (for rendering)."""
+        ids = self._all if ids is None else ids
         obs = self.picture[ids]
         obs[np.arange(len(ids)), 2, self.grid - 1 - self.y[ids], self.x[ids]] = 1
         return obs
