@@ -48,3 +48,15 @@ def test_centred_view_passes_check_env_and_keeps_the_game():
 def test_bad_view_options_raise_value_errors(bad):
     with pytest.raises(ValueError, match="view"):
         MazeVecEnv(num_envs=2, **bad)
+
+
+def test_a_centred_view_maze_renders_the_whole_level_not_the_agents_window():
+    import gymnasium as gym
+
+    import goalmisgen  # noqa: F401  (registers the ids)
+
+    full = gym.make("goalmisgen/Maze-v0", render_mode="rgb_array")
+    centred = gym.make("goalmisgen/Maze-v0", render_mode="rgb_array", view="centred")
+    full.reset(seed=5)
+    centred.reset(seed=5)
+    assert (full.render() == centred.render()).all()

@@ -128,9 +128,10 @@ def render_level(state, i: int = 0, cell: int = CELL) -> np.ndarray:
     """(H * cell, W * cell, 3) uint8 frame of level ``i`` of a game's state, as it is now."""
     from goalmisgen.envs import keys_chests, maze
 
-    top_down = {maze.MazeState: maze.CHANNELS, keys_chests.KeysChestsState: keys_chests.CHANNELS}
-    if type(state) in top_down:  # the full view shows the whole level
-        return render_top_down(state.observe(np.array([i]))[0], top_down[type(state)], cell)
+    if isinstance(state, maze.MazeState):  # the whole maze, whatever view the agent gets
+        return render_top_down(state.full_view(np.array([i]))[0], maze.CHANNELS, cell)
+    if isinstance(state, keys_chests.KeysChestsState):  # its observation is the whole room
+        return render_top_down(state.observe(np.array([i]))[0], keys_chests.CHANNELS, cell)
     t = state.t[i]
     ex = lv.enemy_positions(state.enemy_x0[i], state.enemy_width[i], state.enemy_phase[i], t)
     enemies = [(int(x), int(y)) for x, y, a in zip(ex, state.enemy_y[i], state.enemy_active[i]) if a]
