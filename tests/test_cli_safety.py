@@ -155,17 +155,26 @@ def test_an_interrupted_grading_keeps_the_rows_so_far_and_no_process(tmp_path, s
     ))
     nbformat.write(slow, folder / "b_slow.ipynb")
     out = tmp_path / "grades.csv"
+    # A shell that starts a job in the background without job control (nohup make test &) passes
+    # it SIGINT ignored, and Python keeps it ignored; Ctrl-C reaches a grader started as a user
+    # starts it, with the default disposition, so the test gives it that.
     grader = subprocess.Popen(
         [sys.executable, "-m", "goalmisgen.exercises", "grade", str(folder), "--reference", str(FIXTURE),
          "--out", str(out), "--timeout", "300"],
         env={**os.environ, "PYTHONPATH": SRC}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.monotonic() + 240
-    while not processes_with(marker) and time.monotonic() < deadline and grader.poll() is None:
-        time.sleep(0.2)
-    assert processes_with(marker), "the slow notebook never started"
-    grader.send_signal(signum)
-    _, err = grader.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 240
+        while not processes_with(marker) and time.monotonic() < deadline and grader.poll() is None:
+            time.sleep(0.2)
+        assert processes_with(marker), "the slow notebook never started"
+        grader.send_signal(signum)
+        _, err = grader.communicate(timeout=60)
+    finally:
+        if grader.poll() is None:  # the test failed: leave no grader (nor its sandbox) to later tests
+            grader.kill()
+            grader.wait()
     assert grader.returncode == 130
     assert "interrupted" in err
     rows = out.read_text().splitlines()

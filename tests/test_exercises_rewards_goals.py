@@ -8,11 +8,9 @@ from goalmisgen.exercises.rewards_goals import (
     check_boltzmann_log_likelihood,
     check_inferred_goal,
     check_return_agreement,
-    check_separating_edit,
     reference_boltzmann_log_likelihood,
     reference_inferred_goal,
     reference_return_agreement,
-    reference_separating_edit,
 )
 
 
@@ -31,8 +29,6 @@ def stub(*args, **kwargs):
 
 CHECKS = [
     (check_return_agreement, reference_return_agreement, "ex-rewards-agree"),
-    (check_separating_edit, reference_separating_edit, "ex-rewards-separate"),
-    (check_separating_edit, lambda: ("end_permeable", "coin_removed", "hazards_removed"), "ex-rewards-separate"),
     (check_boltzmann_log_likelihood, reference_boltzmann_log_likelihood, "ex-rewards-boltzmann"),
     (check_boltzmann_log_likelihood, loop_log_likelihood, "ex-rewards-boltzmann"),
     (check_inferred_goal, reference_inferred_goal, "ex-rewards-verdict"),
@@ -46,7 +42,7 @@ def test_checker_passes_a_correct_answer_with_one_line(check, answer, label, cap
     assert len(out) == 1 and label in out[0] and "passed" in out[0]
 
 
-@pytest.mark.parametrize("check", [check_return_agreement, check_separating_edit, check_boltzmann_log_likelihood,
+@pytest.mark.parametrize("check", [check_return_agreement, check_boltzmann_log_likelihood,
                                    check_inferred_goal])
 def test_a_stub_is_reported_as_not_implemented(check, capsys):
     check(stub)
@@ -71,19 +67,6 @@ def test_agreement_checker_explains_an_undefined_correlation():
         return rate, 1.0 if np.isnan(corr) else corr
     with pytest.raises(CheckFailed, match="no variance"):
         check_return_agreement(no_nan)
-
-
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda: ["end_permeable"], "ends the episode"),
-    (lambda: ["coin_removed"], "wall"),
-    (lambda: ["end_closer"], "wall"),
-    (lambda: [], "wall"),
-    (lambda: ["open_the_door"], "unknown"),
-    (lambda: "end_permeable", "list"),
-])
-def test_separation_checker_names_the_mistake(wrong, hint):
-    with pytest.raises(CheckFailed, match=hint):
-        check_separating_edit(wrong)
 
 
 @pytest.mark.parametrize("wrong, hint", [

@@ -3,8 +3,6 @@
 * ``ex-rewards-agree``: the learner writes ``return_agreement(episodes)`` -> (agreement rate,
   correlation) of the two returns "collect the coin" and "reach the right end"; reference:
   ``reference_return_agreement`` (the book's numbers come from the same computation).
-* ``ex-rewards-separate``: ``separating_edit()`` names interventions under which "go right" and
-  "go to the end wall" predict different behaviour; checked by playing the scripted ``GoRightAgent``.
 * ``ex-rewards-boltzmann``: ``boltzmann_log_likelihood(costs, actions, beta)``; reference:
   ``analysis.goal_inference.step_log_likelihoods`` (without its regret cap).
 * ``ex-rewards-verdict``: ``inferred_goal(table, threshold)`` reads a goal-inference table;
@@ -18,10 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from goalmisgen.agents.scripted import GoRightAgent
-from goalmisgen.analysis.evaluate import play_levels
 from goalmisgen.analysis.goal_inference import step_log_likelihoods
-from goalmisgen.envs.interventions import INTERVENTIONS
 from goalmisgen.exercises._check import CheckFailed, call, checker
 
 
@@ -88,45 +83,6 @@ def check_return_agreement(return_agreement: Callable) -> None:
     got = _two_numbers(call(return_agreement, _table([], []).iloc[:0]), "an empty table")
     if not (np.isnan(got[0]) and np.isnan(got[1])):
         raise CheckFailed(f"for an empty table expected (nan, nan), got {got}. Hint: no episodes, no rate.")
-
-
-# ---------------------------------------------------------------- ex-rewards-separate
-
-SEPARATION_LEVELS = np.arange(100)
-"""Training-range levels the separation checker plays."""
-MIN_PASSED = 0.5
-
-
-def reference_separating_edit() -> list[str]:
-    """Take the coin out (it would end the episode at the end) and open the right wall."""
-    return ["coin_removed", "end_permeable"]
-
-
-@checker("ex-rewards-separate")
-def check_separating_edit(separating_edit: Callable) -> None:
-    """Check ``separating_edit()``: a list of intervention names under which a pure "go right" policy
-    walks past the end of the level on at least half of 100 levels (an end-wall seeker stops there)."""
-    names = call(separating_edit)
-    if isinstance(names, str) or not isinstance(names, (list, tuple)):
-        raise CheckFailed(f"expected a list of intervention names, got {names!r}. Hint: e.g. ['coin_moved'].")
-    unknown = [n for n in names if n not in INTERVENTIONS]
-    if unknown:
-        raise CheckFailed(f"unknown intervention name(s) {unknown}; allowed: {sorted(INTERVENTIONS)}")
-    edits = tuple(INTERVENTIONS[n]() for n in names)
-    episodes = play_levels(GoRightAgent(), SEPARATION_LEVELS, "end", edits, seed=0)
-    passed = float(episodes["passed_end"].mean())
-    if passed >= MIN_PASSED:
-        return
-    if "end_permeable" not in names:
-        hint = ("while the right wall stands, an agent that goes right and one that goes to the wall both stop "
-                "at the same place. Remove what stops the first one.")
-    elif "coin_removed" not in names and not ("coin_moved" in names):
-        hint = ("the coin still sits at the end: touching it ends the episode the moment the agent arrives, "
-                "before it could show whether it would walk on.")
-    else:
-        hint = "look at what else your edit changes: the go-right policy should be able to walk past the end."
-    raise CheckFailed(f"with {list(names)} the go-right policy walked past the end on {passed:.0%} of "
-                      f"{len(SEPARATION_LEVELS)} levels (needed {MIN_PASSED:.0%}). Hint: {hint}")
 
 
 # ---------------------------------------------------------------- ex-rewards-boltzmann
