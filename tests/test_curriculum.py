@@ -42,3 +42,42 @@ def test_stages_are_checked():
         Stage({"max_size": 7}, 0)
     with pytest.raises(ValueError, match="env_options"):
         Stage(["max_size"], 100)
+
+
+def test_the_maze_experiment_writes_agents_episodes_and_a_manifest_that_agree(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from goalmisgen import experiments
+    from goalmisgen.agents import load_agent
+    from goalmisgen.analysis.stats import rate_ci
+
+    manifest = experiments.maze(out_dir=tmp_path, regions=(5,), seeds=(1,), steps=3 * 8192, n_levels=40,
+                                progress=False, command="a test")
+    assert json.loads((tmp_path / "manifest.json").read_text())["command"] == "a test"
+    (entry,) = manifest["agents"]
+    agent = load_agent(tmp_path / entry["file"])
+    assert agent.env_options == {"view": "centred", "view_radius": 14, "cheese_region": 5, "max_size": 15}
+    assert entry["curriculum"] == [{"max_size": 7, "steps": 8192}, {"max_size": 11, "steps": 8192},
+                                   {"max_size": 15, "steps": 8192}]
+    assert entry["train_metrics"]["total_steps"] == 3 * 8192 and entry["train_metrics"]["stage2_total_steps"] == 8192
+    episodes = pd.read_csv(tmp_path / "episodes.csv")
+    assert len(episodes) == 2 * 40 and set(episodes["shift"]) == {"train", "test"}
+    test = episodes[episodes["shift"] == "test"]
+    good = test[test["good"] == 1]
+    assert entry["summary"]["test_good"]["cheese_collected"] == rate_ci(int(good["cheese_collected"].sum()), len(good))
+    split = test[test["has_decision_square"] == 1]
+    assert entry["summary"]["decision_squares"]["with_a_decision_square"] == len(split)
+    train_rows = episodes[episodes["shift"] == "train"]
+    by_size = entry["summary"]["train"]["cheese_by_maze_size"]
+    assert sum(v["n"] for v in by_size.values()) == 40 and set(by_size) == set(train_rows["maze_size"])
+    assert manifest["summaries"]["k5"]["test_cheese_collected"]["n_seeds"] == 1
+
+
+def test_regenerate_maze_checks_its_options_before_any_work():
+    from goalmisgen.__main__ import main
+
+    assert main(["regenerate", "maze", "--seeds", "0", "0"]) == 2
+    assert main(["regenerate", "maze", "--steps", "10"]) == 2
+    assert main(["regenerate", "headline", "--seeds", "1"]) == 2
