@@ -81,3 +81,22 @@ def test_regenerate_maze_checks_its_options_before_any_work():
     assert main(["regenerate", "maze", "--seeds", "0", "0"]) == 2
     assert main(["regenerate", "maze", "--steps", "10"]) == 2
     assert main(["regenerate", "headline", "--seeds", "1"]) == 2
+
+
+def test_regenerate_maze_passes_its_seeds_steps_and_command_line(tmp_path, monkeypatch):
+    from goalmisgen import __main__ as cli
+    from goalmisgen import experiments
+
+    calls = []
+
+    def fake_maze(out_dir, **options):
+        calls.append(options)
+        (out_dir / "manifest.json").parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / "manifest.json").write_text("{}")
+
+    monkeypatch.setattr(experiments, "DATA", tmp_path)
+    monkeypatch.setattr(experiments, "maze", fake_maze)
+    assert cli.main(["regenerate", "maze", "--seeds", "0", "2", "--steps", "50000"]) == 0
+    assert calls == [{"seeds": (0, 2), "steps": 50000,
+                      "command": "python -m goalmisgen regenerate maze --seeds 0 2 --steps 50000"}]
+    assert (tmp_path / "maze" / "manifest.json").exists()
