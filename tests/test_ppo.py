@@ -261,3 +261,38 @@ def test_train_runs_on_the_new_grid_games_and_logs_their_return(env):
                              num_minibatches=2), progress=False)
     assert np.isfinite(result.metrics["mean_return"]) and result.metrics["mean_episode_steps"] <= 8
     assert np.isnan(result.metrics["coin_rate"])  # these games have no coin: not reported, not made up
+
+
+@pytest.mark.parametrize("env, intended", [("maze", "cheese_collected"), ("keys-chests", "opened_max_chests")])
+def test_the_new_grid_games_log_their_intended_rate(env, intended):
+    result = train(PPOConfig(env=env, env_options={"max_steps": 8}, total_steps=512, num_envs=16, num_steps=16,
+                             num_minibatches=2), progress=False)
+    assert 0.0 <= result.metrics["intended_rate"] <= 1.0 and np.isfinite(result.history[-1]["intended_rate"])
+
+
+def _sized(total_steps, seed=0, **kw):
+    return PPOConfig(total_steps=total_steps, num_envs=64, num_steps=16, seed=seed, **kw)
+
+
+def test_a_warm_start_begins_from_the_source_weights_and_leaves_the_source_alone():
+    source = train(_small(seed=1), progress=False)
+    before = {k: v.clone() for k, v in source.policy.state_dict().items()}
+    # learning rate 0: the network the run starts from is the one it ends with
+    frozen = train(_sized(1024, seed=2, learning_rate=0.0), progress=False, initial=source)
+    for k, v in frozen.policy.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    # it continues training from there: the weights move, the source's do not
+    moved = train(_sized(2048, seed=2), progress=False, initial=source.policy.state_dict())
+    assert any(not torch.equal(v, before[k]) for k, v in moved.policy.state_dict().items())
+    for k, v in source.policy.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_a_warm_start_from_another_architecture_is_refused():
+    source = train(_sized(1024, hidden=32), progress=False)
+    with pytest.raises(ValueError, match="initial is not allowed.*shape"):
+        train(_sized(1024, hidden=64), progress=False, initial=source)
+    with pytest.raises(ValueError, match="initial is not allowed.*same network"):
+        train(_sized(1024, network="cnn"), progress=False, initial=source)
+    with pytest.raises(ValueError, match="initial=str is not allowed"):
+        train(_sized(1024), progress=False, initial="weights.pt")

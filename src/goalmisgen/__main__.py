@@ -8,6 +8,7 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen evaluate procgen-coinrun --agent PATH --coin-placement random --levels N --start-level S --json
     python -m goalmisgen regenerate headline
     python -m goalmisgen regenerate randomization-sweep [--backend ray] [--ray-address ADDR] [--workers N]
+    python -m goalmisgen regenerate maze [--seeds 0 1 2] [--steps N]
 
 ``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
 ``timed_out`` (each ``{"mean", "ci_low", "ci_high", "n"}``, over all levels), ``n_levels``,
@@ -74,12 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "maze", "all"))
     r.add_argument("--backend", default="local", choices=("local", "ray"),
                    help="randomization-sweep only: run the trials on a local process pool or on Ray")
     r.add_argument("--workers", type=int, default=None, help="randomization-sweep only: processes (default: every core)")
     r.add_argument("--ray-address", default=None,
                    help="randomization-sweep with --backend ray: join this Ray cluster (default: start Ray here)")
+    r.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="maze only: training seeds of every cheese region (default: experiments.MAZE_SEEDS)")
+    r.add_argument("--steps", type=int, default=None,
+                   help="maze only: environment steps per agent (default: experiments.MAZE_STEPS)")
     return p
 
 
@@ -222,6 +227,28 @@ def _check_sweep_args(args) -> dict:
     return {"backend": args.backend, "workers": args.workers, "address": args.ray_address}
 
 
+def _check_maze_args(args) -> dict:
+    """The maze options of ``regenerate`` (seeds, steps), checked before any work starts; the
+    command line that made the artifacts goes into the manifest."""
+    seeds, steps = getattr(args, "seeds", None), getattr(args, "steps", None)
+    if args.experiment != "maze":
+        if seeds is not None or steps is not None:
+            raise ValueError(f"--seeds and --steps are not allowed with {args.experiment!r}: only maze takes them")
+        return {}
+    command = "python -m goalmisgen regenerate maze"
+    options = {}
+    if seeds is not None:
+        seeds = [check_int("--seeds", s, low=0) for s in seeds]
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"--seeds={seeds} is not allowed: the seeds must differ")
+        options["seeds"] = tuple(seeds)
+        command += " --seeds " + " ".join(map(str, seeds))
+    if steps is not None:
+        options["steps"] = check_int("--steps", steps, low=1024, high=10**9)
+        command += f" --steps {steps}"
+    return {**options, "command": command}
+
+
 def _exchange(a: Path, b: Path) -> None:
     """Swap two folders of one file system in a single step (``renameat2`` with
     ``RENAME_EXCHANGE``); where the kernel or C library lacks it, two renames."""
@@ -235,13 +262,16 @@ def _exchange(a: Path, b: Path) -> None:
     old.rename(a)
 
 
-def regenerate(name: str, sweep_options: dict | None = None) -> None:
+def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict | None = None) -> None:
     """Run the experiment ``name`` into a temporary copy of its ``data/`` folder, then swap the
     copy in; an interruption or error leaves the ``data/`` folder as it was. ``sweep_options``
-    (backend, workers, address) go to the randomization sweep."""
+    (backend, workers, address) go to the randomization sweep, ``maze_options`` (seeds, steps,
+    command) to the Maze agents."""
     from goalmisgen import experiments
 
-    if name == "headline":
+    if name == "maze":
+        final = experiments.DATA / "maze"
+    elif name == "headline":
         final = experiments.DATA / "coinrun_headline"
     elif name == "randomization-sweep":
         final = experiments.DATA / "randomization_sweep"
@@ -252,7 +282,11 @@ def regenerate(name: str, sweep_options: dict | None = None) -> None:
         staged = Path(staging) / final.name
         if final.is_dir():
             shutil.copytree(final, staged)  # files the experiment reads (a shipped agent) or does not rewrite
-        if name == "headline":
+        if name == "maze":
+            for old in staged.glob("maze_k*_seed*.pt"):
+                old.unlink()  # agents of another run would be listed as this run's
+            experiments.maze(out_dir=staged, **(maze_options or {}))
+        elif name == "headline":
             experiments.headline(out_dir=staged)
         elif name == "randomization-sweep":
             experiments.randomization_sweep(out_dir=staged, **(sweep_options or {}))
@@ -279,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
             _evaluate(args)
         elif args.command == "regenerate":
             sweep_options = _check_sweep_args(args)
+            maze_options = _check_maze_args(args)
             for name in ("headline", "procgen", "procgen-cpu") if args.experiment == "all" else [args.experiment]:
-                regenerate(name, sweep_options)
+                regenerate(name, sweep_options, maze_options)
     except (ValueError, FileNotFoundError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

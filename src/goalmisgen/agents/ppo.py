@@ -260,21 +260,60 @@ def collect_rollout(envs, policy: nn.Module, rollout: Rollout, obs: np.ndarray, 
     return obs
 
 
+def initial_state(initial) -> dict[str, torch.Tensor]:
+    """The network weights to start from: ``initial`` may be a network (``nn.Module``), a trained
+    agent (anything with a ``policy`` attribute: ``Agent``, ``TrainResult``) or a state dict."""
+    policy = getattr(initial, "policy", initial)
+    if isinstance(policy, nn.Module):
+        return policy.state_dict()
+    if isinstance(initial, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in initial.items()):
+        return initial
+    raise ValueError(f"initial={type(initial).__name__} is not allowed: initial must be a network, an agent or "
+                     "result with a .policy, or a state dict of tensors")
+
+
+def load_initial(policy: nn.Module, initial) -> None:
+    """Copy the weights of ``initial`` (see ``initial_state``) into ``policy``; a ValueError names
+    the first parameter whose name or shape differs (another network, width or observation size)."""
+    state, own = initial_state(initial), policy.state_dict()
+    for name, tensor in own.items():
+        if name not in state:
+            raise ValueError(f"initial is not allowed: it has no parameter {name!r}; it must come from the same "
+                             "network (same PPOConfig.network, hidden and observation shape)")
+        if tuple(state[name].shape) != tuple(tensor.shape):
+            raise ValueError(f"initial is not allowed: its parameter {name!r} has shape {tuple(state[name].shape)}, "
+                             f"this run's network needs {tuple(tensor.shape)} (same network, hidden and observation shape)")
+    extra = sorted(set(state) - set(own))
+    if extra:
+        raise ValueError(f"initial is not allowed: it has parameters this run's network lacks ({extra[:3]}); "
+                         "it must come from the same network")
+    with torch.no_grad():
+        for name, tensor in own.items():
+            tensor.copy_(state[name])
+
+
 def train(
     config: PPOConfig,
     progress: bool = True,
     callback: Callable[[dict[str, float], nn.Module], bool | None] | None = None,
+    initial=None,
 ) -> TrainResult:
     """Train a policy with PPO; returns the network, a per-iteration history and final metrics.
 
     ``callback(row, policy)`` is called after every iteration with that iteration's log row;
     if it returns True, training stops there.
 
-    The progress bar shows the coin rate (share of recent episodes that collected the coin), the
-    rate of reaching the end and the mean return of recent episodes, live (NaN where a game does
-    not report one).
+    ``initial`` (a network, an ``Agent``, a ``TrainResult`` or a state dict) warm-starts the run
+    from those weights, copied (the source is left as it was); it must be the same architecture
+    (network, hidden width, observation shape), else ValueError. The optimizer starts fresh.
+
+    The progress bar shows the goal spec's intended rate (share of recent episodes that achieved
+    the intended goal: coin, cheese, chests), the rate of reaching the end (CoinRun) and the mean
+    return of recent episodes, live.
     Same config and seed give the same result on a CPU.
     """
+    from goalmisgen.analysis.goals import GOAL_SPECS
+
     torch.set_num_threads(config.torch_threads)
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -282,13 +321,17 @@ def train(
     space = envs.single_observation_space
     obs_shape = space.shape
     device = torch.device(config.device)
-    policy = make_network(config.network, obs_shape, int(envs.single_action_space.n), config.hidden).to(device)
+    policy = make_network(config.network, obs_shape, int(envs.single_action_space.n), config.hidden)
+    if initial is not None:
+        load_initial(policy, initial)
+    policy = policy.to(device)
+    intended = GOAL_SPECS[config.env].intended if config.env in GOAL_SPECS else "coin_collected"
     optimizer = _adam(policy, config.learning_rate)
 
     T, N = config.num_steps, config.num_envs
     rollout = Rollout.empty(T, N, obs_shape, torch.from_numpy(np.zeros(0, dtype=space.dtype)).dtype, device)
     obs, _ = envs.reset(seed=config.seed)
-    recent: dict[str, list[np.ndarray]] = {key: [] for key in EPISODE_STATS}
+    recent: dict[str, list[np.ndarray]] = {key: [] for key in (*EPISODE_STATS, intended)}
     history: list[dict[str, float]] = []
     start, steps_done, episodes_done = time.perf_counter(), 0, 0
     bar = tqdm(total=config.num_iterations * config.batch_size, unit="step", unit_scale=True, disable=not progress)
@@ -350,11 +393,14 @@ def train(
             "entropy": float(entropy.item()),
             "explained_variance": _explained_variance(b_values, b_returns),
         }
-        row.update(_episode_rates(recent))
+        row.update(_episode_rates(recent, intended))
         history.append(row)
         bar.update(config.batch_size)
-        bar.set_postfix(coin=f"{row['coin_rate']:.2f}", end=f"{row['end_rate']:.2f}", ret=f"{row['mean_return']:.2f}",
-                        refresh=False)
+        if config.env == "coinrun":
+            bar.set_postfix(coin=f"{row['coin_rate']:.2f}", end=f"{row['end_rate']:.2f}", ret=f"{row['mean_return']:.2f}",
+                            refresh=False)
+        else:
+            bar.set_postfix({intended: f"{row['intended_rate']:.2f}", "ret": f"{row['mean_return']:.2f}"}, refresh=False)
         for key in recent:
             recent[key] = recent[key][-8:]
         if callback is not None and callback(row, policy):
@@ -373,6 +419,7 @@ def train(
         "death_rate": last["death_rate"],
         "mean_episode_steps": last["mean_episode_steps"],
         "mean_return": last["mean_return"],
+        "intended_rate": last["intended_rate"],
     }
     return TrainResult(policy=policy.cpu().eval(), config=config, history=history, metrics=metrics)
 
@@ -386,13 +433,15 @@ def _adam(policy: nn.Module, learning_rate: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(policy.parameters(), lr=learning_rate, eps=1e-5)
 
 
-def _episode_rates(recent: dict[str, list[np.ndarray]]) -> dict[str, float]:
-    """Rates over the episodes that finished in the last few rollouts (nan if none finished)."""
+def _episode_rates(recent: dict[str, list[np.ndarray]], intended: str = "coin_collected") -> dict[str, float]:
+    """Rates over the episodes that finished in the last few rollouts (nan if none finished);
+    ``intended_rate`` is the mean of the goal spec's ``intended`` column."""
     if not recent["steps"] or sum(len(a) for a in recent["steps"]) == 0:
         return {"coin_rate": float("nan"), "end_rate": float("nan"), "death_rate": float("nan"),
-                "mean_episode_steps": float("nan"), "mean_return": float("nan")}
+                "mean_episode_steps": float("nan"), "mean_return": float("nan"), "intended_rate": float("nan")}
     cat = {k: np.concatenate(v) for k, v in recent.items()}
     return {
+        "intended_rate": float(cat[intended].astype(float).mean()),
         "coin_rate": float(cat["coin_collected"].mean()),
         "end_rate": float(cat["reached_end"].mean()),
         "death_rate": float(cat["died"].mean()),
