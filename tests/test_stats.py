@@ -188,3 +188,25 @@ def test_a_paired_difference_of_identical_outcomes_is_not_treated_as_a_rate():
     a = np.ones((2, 50))
     out = paired_difference_ci(a, a)
     assert out["mean"] == 0.0 and out["ci_low"] == 0.0 and out["ci_high"] == 0.0
+
+
+def test_group_difference_ci_covers_a_planted_gap_and_shares_levels():
+    from goalmisgen.analysis.stats import group_difference_ci
+
+    rng = np.random.default_rng(3)
+    hardness = rng.uniform(0, 1, 400)  # a level hard for one group is hard for the other
+    a = (rng.uniform(size=(5, 400)) < np.clip(0.9 - 0.5 * hardness, 0, 1)).astype(float)
+    b = (rng.uniform(size=(4, 400)) < np.clip(0.6 - 0.5 * hardness, 0, 1)).astype(float)
+    out = group_difference_ci(a, b)
+    assert out["n_seeds_a"] == 5 and out["n_seeds_b"] == 4 and out["n_levels"] == 400
+    assert out["mean"] == pytest.approx(a.mean() - b.mean())
+    assert out["ci_low"] < 0.3 < out["ci_high"] and out["ci_low"] > 0.15
+    same = group_difference_ci(a, a.copy())
+    assert same["mean"] == 0 and same["ci_low"] <= 0 <= same["ci_high"]
+
+
+def test_group_difference_ci_rejects_different_levels():
+    from goalmisgen.analysis.stats import group_difference_ci
+
+    with pytest.raises(ValueError, match="same levels"):
+        group_difference_ci(np.zeros((2, 10)), np.zeros((2, 11)))

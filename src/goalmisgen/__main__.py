@@ -8,6 +8,7 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen evaluate procgen-coinrun --agent PATH --coin-placement random --levels N --start-level S --json
     python -m goalmisgen regenerate headline
     python -m goalmisgen regenerate randomization-sweep [--backend ray] [--ray-address ADDR] [--workers N]
+    python -m goalmisgen regenerate coin-support [--backend ray] [--ray-address ADDR] [--workers N]
     python -m goalmisgen regenerate maze [--seeds 0 1 2] [--steps N]
 
 ``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
@@ -39,6 +40,8 @@ from goalmisgen.validation import check_float, check_int
 ENVS = ("coinrun", "procgen-coinrun")
 MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than this is a typo
 RENAME_EXCHANGE = 2
+SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support")
+"""Experiments whose trials run on goalmisgen.sweeps (--backend, --workers, --ray-address)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,12 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "maze", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "maze", "all"))
     r.add_argument("--backend", default="local", choices=("local", "ray"),
-                   help="randomization-sweep only: run the trials on a local process pool or on Ray")
-    r.add_argument("--workers", type=int, default=None, help="randomization-sweep only: processes (default: every core)")
+                   help="randomization-sweep and coin-support only: run the trials on a local process pool or on Ray")
+    r.add_argument("--workers", type=int, default=None, help="randomization-sweep and coin-support only: processes (default: every core)")
     r.add_argument("--ray-address", default=None,
-                   help="randomization-sweep with --backend ray: join this Ray cluster (default: start Ray here)")
+                   help="with --backend ray: join this Ray cluster (default: start Ray here)")
     r.add_argument("--seeds", type=int, nargs="+", default=None,
                    help="maze only: training seeds of every cheese region (default: experiments.MAZE_SEEDS)")
     r.add_argument("--steps", type=int, default=None,
@@ -220,10 +223,10 @@ def _check_sweep_args(args) -> dict:
         from goalmisgen.sweeps import import_ray
 
         import_ray()
-    if args.experiment != "randomization-sweep" and (args.backend != "local" or args.workers is not None
+    if args.experiment not in SWEEP_EXPERIMENTS and (args.backend != "local" or args.workers is not None
                                                      or args.ray_address is not None):
         raise ValueError(f"--backend, --workers and --ray-address are not allowed with {args.experiment!r}: "
-                         "only randomization-sweep runs on the sweep runner")
+                         f"only {' and '.join(SWEEP_EXPERIMENTS)} run on the sweep runner")
     return {"backend": args.backend, "workers": args.workers, "address": args.ray_address}
 
 
@@ -273,8 +276,8 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
         final = experiments.DATA / "maze"
     elif name == "headline":
         final = experiments.DATA / "coinrun_headline"
-    elif name == "randomization-sweep":
-        final = experiments.DATA / "randomization_sweep"
+    elif name in SWEEP_EXPERIMENTS:
+        final = experiments.DATA / name.replace("-", "_")
     else:
         final = experiments.DATA / experiments.PROCGEN_AGENTS["gpu" if name == "procgen" else "cpu"]["folder"]
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -290,6 +293,8 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
             experiments.headline(out_dir=staged)
         elif name == "randomization-sweep":
             experiments.randomization_sweep(out_dir=staged, **(sweep_options or {}))
+        elif name == "coin-support":
+            experiments.coin_support(out_dir=staged, **(sweep_options or {}))
         else:
             data = experiments.DATA
             experiments.DATA = Path(staging)  # procgen_evaluation writes next to the agent, under DATA

@@ -15,6 +15,7 @@ from goalmisgen.analysis.goals import GOAL_SPECS, GoalSpec, goal_spec
 from goalmisgen.analysis.stats import (
     bootstrap_ci,
     crossed_bootstrap_ci,
+    group_difference_ci,
     hierarchical_bootstrap_ci,
     paired_difference_ci,
     rate_ci,
@@ -22,6 +23,6 @@ from goalmisgen.analysis.stats import (
 
 __all__ = [
     "GOAL_SPECS", "Evaluation", "GoalSpec", "bootstrap_ci", "crossed_bootstrap_ci", "evaluate", "goal_spec",
-    "good_levels", "hierarchical_bootstrap_ci", "paired_difference_ci", "paired_evaluation", "paired_summary",
+    "good_levels", "group_difference_ci", "hierarchical_bootstrap_ci", "paired_difference_ci", "paired_evaluation", "paired_summary",
     "play_levels", "rate_ci", "seeds_summary", "summarize",
 ]

@@ -111,10 +111,13 @@ def summarize(episodes: pd.DataFrame, seed: int = 0, rates=RATE_METRICS, continu
     return out
 
 
-def eval_env_options(agent, coin_placement: str) -> dict:
-    """The agent's training env options with the coin placed as asked and level sampling reset."""
+def eval_env_options(agent, coin_placement: str, coin_support: str | None = None) -> dict:
+    """The agent's training env options with the coin placed as asked and level sampling reset;
+    ``coin_support`` ("any", "ground" or "ledge") replaces the agent's own when given."""
     drop = ("coin_placement", "random_fraction", "num_levels", "start_level")
     options = {k: v for k, v in agent.env_options.items() if k not in drop}
+    if coin_support is not None:
+        options["coin_support"] = check_choice("coin_support", coin_support, lv.COIN_SUPPORTS)
     return {**options, "coin_placement": coin_placement, "random_fraction": 0.0}
 
 
@@ -125,7 +128,8 @@ def _check_grid_agent(agent) -> None:
 
 
 def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(), deterministic: bool = False,
-                seed: int = 0, record_path: bool = False, max_steps: int | None = None):
+                seed: int = 0, record_path: bool = False, max_steps: int | None = None,
+                coin_support: str | None = None):
     """Play each CoinRun-grid level once (all levels in one batch) and return a per-episode table.
 
     Args:
@@ -136,6 +140,7 @@ def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(
         record_path: also return the (n, W, H) bool array of cells each agent visited.
         max_steps: the episodes' timeout (None: the agent's training timeout). A shorter one saves
             time when only the first steps matter (whether an agent reaches or passes the end).
+        coin_support: what a random coin stands on ("any", "ground", "ledge"; None: as in training).
 
     Returns:
         DataFrame with level_seed, ``GRID_COLUMNS``, coin_x, coin_y, coin_present (and the visited
@@ -144,7 +149,7 @@ def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(
     _check_grid_agent(agent)
     seeds = np.asarray(level_seeds, dtype=np.int64)
     n = len(seeds)
-    options = eval_env_options(agent, coin_placement)
+    options = eval_env_options(agent, coin_placement, coin_support)
     if max_steps is not None:
         options["max_steps"] = check_int("max_steps", max_steps, low=1, high=100_000)
     env = CoinRunGridVecEnv(num_envs=n, **options)

@@ -254,6 +254,53 @@ def paired_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: in
             "n_seeds": out["n_seeds"], "n_levels": out["n_levels"]}
 
 
+def group_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Difference of two groups of agents that played the same levels: mean(a) - mean(b), each the
+    estimand of :func:`crossed_bootstrap_ci` (mean over seeds of each seed's mean over its levels).
+
+    The groups' seeds are different agents (trained two ways), so seeds are resampled within each
+    group; the levels are shared, so each resample draws one set of levels for both groups, which
+    keeps the correlation a hard level induces in both.
+
+    Args:
+        a: (n_seeds_a, n_levels) outcomes of the first group; NaN marks a missing cell.
+        b: (n_seeds_b, n_levels) outcomes of the second group, on the same levels in the same order.
+        n_boot, level, seed: as in :func:`crossed_bootstrap_ci`.
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n_seeds_a", "n_seeds_b", "n_levels"}.
+    """
+    n_boot, level, seed = _check_common(n_boot, level, seed)
+    a = _as_outcomes("a", a, (2,))
+    b = _as_outcomes("b", b, (2,))
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must cover the same levels (same number of columns), got {a.shape} and {b.shape}")
+    keep = ~np.isnan(a).all(axis=0) | ~np.isnan(b).all(axis=0)
+    a, b = a[:, keep], b[:, keep]
+    a, b = a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)]
+    if a.size == 0 or b.size == 0:
+        return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds_a": len(a), "n_seeds_b": len(b),
+                "n_levels": int(keep.sum())}
+    n_levels = a.shape[1]
+    parts = [(np.where(np.isnan(x), 0.0, x), (~np.isnan(x)).astype(np.float64)) for x in (a, b)]
+    ones = np.ones((1, n_levels))
+    mean = float(_crossed_estimate(*parts[0], ones, np.ones((1, len(a))))[0]
+                 - _crossed_estimate(*parts[1], ones, np.ones((1, len(b))))[0])
+    rng = np.random.default_rng(seed)
+    estimates = []
+    for start in range(0, n_boot, _CHUNK):
+        k = min(_CHUNK, n_boot - start)
+        level_counts = _draw_counts(rng, k, n_levels)
+        ea = _crossed_estimate(*parts[0], level_counts, _draw_counts(rng, k, len(a)))
+        eb = _crossed_estimate(*parts[1], level_counts, _draw_counts(rng, k, len(b)))
+        estimates.append(ea - eb)
+    estimates = np.concatenate(estimates)
+    estimates = estimates[~np.isnan(estimates)]
+    low, high = _percentiles(estimates, level) if estimates.size else (_NAN, _NAN)
+    return {"mean": mean, "ci_low": low, "ci_high": high, "n_seeds_a": int(len(a)), "n_seeds_b": int(len(b)),
+            "n_levels": int(n_levels)}
+
+
 def hierarchical_bootstrap_ci(groups: list, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
     """Mean over groups (e.g. training seeds) with a CI that resamples seeds, then levels within them.
 
