@@ -10,6 +10,7 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen regenerate randomization-sweep [--backend ray] [--ray-address ADDR] [--workers N]
     python -m goalmisgen regenerate coin-support [--backend ray] [--ray-address ADDR] [--workers N]
     python -m goalmisgen regenerate maze [--seeds 0 1 2] [--steps N]
+    python -m goalmisgen regenerate keys-chests [--seeds 0 1 2] [--steps N]
 
 ``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
 ``timed_out`` (each ``{"mean", "ci_low", "ci_high", "n"}``, over all levels), ``n_levels``,
@@ -42,6 +43,8 @@ MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than th
 RENAME_EXCHANGE = 2
 SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support")
 """Experiments whose trials run on goalmisgen.sweeps (--backend, --workers, --ray-address)."""
+SEEDED_EXPERIMENTS = ("maze", "keys-chests")
+"""Experiments that take --seeds and --steps."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,16 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "maze", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "maze", "keys-chests", "all"))
     r.add_argument("--backend", default="local", choices=("local", "ray"),
                    help="randomization-sweep and coin-support only: run the trials on a local process pool or on Ray")
     r.add_argument("--workers", type=int, default=None, help="randomization-sweep and coin-support only: processes (default: every core)")
     r.add_argument("--ray-address", default=None,
                    help="with --backend ray: join this Ray cluster (default: start Ray here)")
     r.add_argument("--seeds", type=int, nargs="+", default=None,
-                   help="maze only: training seeds of every cheese region (default: experiments.MAZE_SEEDS)")
+                   help="maze and keys-chests only: training seeds (default: experiments.MAZE_SEEDS, KEYS_CHESTS_SEEDS)")
     r.add_argument("--steps", type=int, default=None,
-                   help="maze only: environment steps per agent (default: experiments.MAZE_STEPS)")
+                   help="maze and keys-chests only: environment steps per agent (default: experiments.MAZE_STEPS, KEYS_CHESTS_STEPS)")
     return p
 
 
@@ -234,11 +237,12 @@ def _check_maze_args(args) -> dict:
     """The maze options of ``regenerate`` (seeds, steps), checked before any work starts; the
     command line that made the artifacts goes into the manifest."""
     seeds, steps = getattr(args, "seeds", None), getattr(args, "steps", None)
-    if args.experiment != "maze":
+    if args.experiment not in SEEDED_EXPERIMENTS:
         if seeds is not None or steps is not None:
-            raise ValueError(f"--seeds and --steps are not allowed with {args.experiment!r}: only maze takes them")
+            raise ValueError(f"--seeds and --steps are not allowed with {args.experiment!r}: only "
+                             f"{' and '.join(SEEDED_EXPERIMENTS)} take them")
         return {}
-    command = "python -m goalmisgen regenerate maze"
+    command = f"python -m goalmisgen regenerate {args.experiment}"
     options = {}
     if seeds is not None:
         seeds = [check_int("--seeds", s, low=0) for s in seeds]
@@ -272,8 +276,8 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
     command) to the Maze agents."""
     from goalmisgen import experiments
 
-    if name == "maze":
-        final = experiments.DATA / "maze"
+    if name in SEEDED_EXPERIMENTS:
+        final = experiments.DATA / name.replace("-", "_")
     elif name == "headline":
         final = experiments.DATA / "coinrun_headline"
     elif name in SWEEP_EXPERIMENTS:
@@ -289,6 +293,12 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
             for old in staged.glob("maze_k*_seed*.pt"):
                 old.unlink()  # agents of another run would be listed as this run's
             experiments.maze(out_dir=staged, **(maze_options or {}))
+        elif name == "keys-chests":
+            for old in staged.glob("keys_chests_seed*.pt"):
+                old.unlink()
+            work = experiments.DATA.parent / "runs" / "keys_chests"  # checkpoints survive an interruption: a rerun resumes
+            experiments.keys_chests(out_dir=staged, work_dir=work, **(maze_options or {}))
+            shutil.rmtree(work)
         elif name == "headline":
             experiments.headline(out_dir=staged)
         elif name == "randomization-sweep":
