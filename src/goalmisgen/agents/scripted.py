@@ -1,5 +1,5 @@
-"""Scripted CoinRun-grid policies with the trained agents' interface: a "go right" planner and a
-uniformly random policy.
+"""Scripted policies with the trained agents' interface: for CoinRun-grid a "go right" planner and a
+uniformly random policy; for Keys and Chests a chest seeker (the intended goal as a program).
 
 Both offer ``act(obs, deterministic) -> actions`` (and ``seed``, ``env``, ``env_options``), so
 ``evaluate``, ``play_levels`` and the goal-inference tool take them wherever they take an agent
@@ -24,6 +24,7 @@ import numpy as np
 from goalmisgen.envs import coinrun_levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CHANNELS, physics_step
 from goalmisgen.envs.grid.search import shortest_paths
+from goalmisgen.envs.maze import ACTIONS as ACTIONS_KC
 from goalmisgen.validation import check_bool, check_int
 
 _SOLID, _LAVA, _ENEMY, _AGENT, _NEXT = (CHANNELS.index(c) for c in ("solid", "lava", "enemy", "agent", "enemy_next"))
@@ -170,3 +171,43 @@ class RandomAgent:
 
     def __repr__(self) -> str:
         return "RandomAgent()"
+
+
+class ChestSeekerAgent:
+    """Keys and Chests played for the intended goal: with a key in hand, walk to the nearest closed
+    chest; with none, to the nearest key (Manhattan distance; the room has no inner walls, so that is
+    the true distance). It wants keys only to open chests, and picks up a spare key only when one lies
+    on its way, so its extra keys measure what a chest-opener collects by accident.
+
+    Moves rows first, then columns; ties between targets go to the first in image order.
+    """
+
+    env = "keys-chests"
+
+    def __init__(self):
+        self.env_options: dict = {}
+
+    def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
+        """(B,) int64 actions for (B, 5, G, G) Keys and Chests observations (``deterministic`` is ignored)."""
+        from goalmisgen.envs.keys_chests import CHANNELS as KC_CHANNELS
+
+        check_bool("deterministic", deterministic)
+        obs = np.asarray(obs)
+        if obs.ndim != 4 or obs.shape[1] != len(KC_CHANNELS):
+            raise ValueError(f"obs of shape {obs.shape} is not allowed: obs must be (B, {len(KC_CHANNELS)}, G, G)")
+        B, _, G, _ = obs.shape
+        key, chest, agent, inventory = (KC_CHANNELS.index(c) for c in ("key", "chest", "agent", "inventory"))
+        where = obs[:, agent].reshape(B, -1).argmax(axis=1)
+        row, col = where // G, where % G
+        holding = obs[:, inventory, 0, :].sum(axis=1) > 0
+        wanted = np.where(holding[:, None, None], obs[:, chest], obs[:, key]).astype(bool)
+        wanted |= ~wanted.reshape(B, -1).any(axis=1)[:, None, None] & obs[:, key].astype(bool)
+        rr, cc = np.meshgrid(np.arange(G), np.arange(G), indexing="ij")
+        dist = np.abs(rr[None] - row[:, None, None]) + np.abs(cc[None] - col[:, None, None])
+        target = np.where(wanted, dist, G * G).reshape(B, -1).argmin(axis=1)
+        t_row, t_col = target // G, target % G
+        up, down, left, right = (ACTIONS_KC.index(a) for a in ("up", "down", "left", "right"))
+        return np.where(t_row < row, up, np.where(t_row > row, down, np.where(t_col < col, left, right))).astype(np.int64)
+
+    def __repr__(self) -> str:
+        return "ChestSeekerAgent()"
