@@ -100,6 +100,14 @@ def test_under_the_shift_the_capability_bars_barely_move(coin, maze, kc):
     assert seeds_summary(kc_train, "collected_a_key")["mean"] >= 0.97  # [0.99]
 
 
+def test_the_maze_agents_are_the_weakest_even_in_training_failing_in_the_largest_mazes(maze):
+    train = maze[(maze["k"] == 5) & (maze["shift"] == "train")]
+    small = seeds_summary(train[train["maze_size"] <= 7], "cheese_collected")
+    large = seeds_summary(train[train["maze_size"] >= 13], "cheese_collected")
+    assert small["mean"] >= 0.75 and large["mean"] <= 0.35  # [0.87 and 0.19]
+    assert seeds_summary(train, "cheese_collected")["mean"] <= 0.7  # [0.56]
+
+
 def test_the_intended_goal_falls_where_the_goals_part(coin, maze, kc):
     coin_test = coin[coin["coin_placement"] == "random"]
     assert seeds_summary(coin_test, "coin_collected", "good_passed")["ci_high"] <= 0.12  # [0.06, CI to 0.08]
