@@ -274,3 +274,16 @@ def test_a_fresh_evaluation_of_a_shipped_agent_matches_the_shipped_rows(kc, kc_m
     shipped = kc[(kc["seed"] == 1) & (kc["shift"] == "test")].reset_index(drop=True)
     columns = ["level_seed", "chests_opened", "keys_collected", "keys_held", "steps", "timed_out"]
     assert (ev.episodes[columns].astype(np.int64).to_numpy() == shipped[columns].to_numpy()).all()
+
+
+def test_a_fresh_training_run_reproduces_a_shipped_checkpoint_room_by_room(kc_all, kc_manifest):
+    """The chapter's live cell: seed 0 trained to the sixth checkpoint plays every room as shipped."""
+    from goalmisgen.agents import PPOConfig, agent_from_result, train
+
+    steps = int(kc_manifest["checkpoint_train_steps"][5])
+    live = agent_from_result(train(PPOConfig(env="keys-chests", env_options={}, seed=0, total_steps=steps), progress=False))
+    columns = ["level_seed", "chests_opened", "keys_collected", "steps"]
+    for shift in ("train", "test"):
+        ev = evaluate_game(live, n_levels=kc_manifest["n_levels"], start_level=HELD_OUT_START, shift=shift, seed=0)
+        shipped = kc_all[(kc_all["seed"] == 0) & (kc_all["train_steps"] == steps) & (kc_all["shift"] == shift)]
+        assert (ev.episodes[columns].to_numpy(dtype=np.int64) == shipped[columns].to_numpy()).all()
