@@ -234,7 +234,8 @@ def _check_sweep_args(args) -> dict:
 
 
 def _check_maze_args(args) -> dict:
-    """The maze options of ``regenerate`` (seeds, steps), checked before any work starts; the
+    """The options of ``regenerate maze`` and ``regenerate keys-chests`` (seeds, steps), checked
+    before any work starts; the
     command line that made the artifacts goes into the manifest."""
     seeds, steps = getattr(args, "seeds", None), getattr(args, "steps", None)
     if args.experiment not in SEEDED_EXPERIMENTS:
@@ -273,7 +274,7 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
     """Run the experiment ``name`` into a temporary copy of its ``data/`` folder, then swap the
     copy in; an interruption or error leaves the ``data/`` folder as it was. ``sweep_options``
     (backend, workers, address) go to the randomization sweep, ``maze_options`` (seeds, steps,
-    command) to the Maze agents."""
+    command) to the Maze or the Keys and Chests agents."""
     from goalmisgen import experiments
 
     if name in SEEDED_EXPERIMENTS:
