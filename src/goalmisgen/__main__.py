@@ -235,8 +235,7 @@ def _check_sweep_args(args) -> dict:
 
 def _check_maze_args(args) -> dict:
     """The options of ``regenerate maze`` and ``regenerate keys-chests`` (seeds, steps), checked
-    before any work starts; the
-    command line that made the artifacts goes into the manifest."""
+    before any work starts; the command line that made the artifacts goes into the manifest."""
     seeds, steps = getattr(args, "seeds", None), getattr(args, "steps", None)
     if args.experiment not in SEEDED_EXPERIMENTS:
         if seeds is not None or steps is not None:
