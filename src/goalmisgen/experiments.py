@@ -49,6 +49,13 @@ def _write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
+def _provenance(machine: str) -> dict:
+    """What every manifest records about the software and machine that made it."""
+    return {"package_version": goalmisgen.__version__, "torch_version": torch.__version__,
+            "numpy_version": np.__version__, "python": platform.python_version(), "machine": machine,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
 def _jsonable(obj):
     """Replace NaN/inf by None (JSON has no NaN) and numpy scalars by Python numbers."""
     if isinstance(obj, dict):
@@ -194,12 +201,7 @@ def headline(out_dir: Path | str = DATA / "coinrun_headline", train_agents_first
                        f"with the coin at the end and moved, good-level filters from {HEADLINE_FILTER_RUNS} unmodified plays.",
         "estimand": "mean over training seeds of each seed's rate over its levels; 95% CIs resample seeds and levels "
                     "jointly (the same level draws for every seed); rates per agent have Wilson intervals",
-        "package_version": goalmisgen.__version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        **_provenance(f"{platform.machine()}, {torch.get_num_threads()} torch threads"),
         "n_levels": n_levels,
         "evaluation_wall_time_s": time.perf_counter() - start,
         "episodes_file": "episodes.csv",
@@ -411,14 +413,9 @@ def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", reco
                        f"at the end and moved; good levels from {filter_runs} unmodified plays.",
         "estimand": "per fraction: mean over training seeds of each seed's rate over its (good) levels; 95% CIs resample "
                     "seeds and levels jointly; per trial: Wilson intervals from the counts",
-        "package_version": goalmisgen.__version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial",
+        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
         "backend": backend,
         "workers": workers or os.cpu_count(),
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "sweep_wall_time_s": sweep_wall,
         "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
         "n_levels": n_levels,
@@ -662,14 +659,9 @@ def coin_support(out_dir: Path | str = DATA / "coin_support", records_dir: Path 
         "estimand": "per group: mean over seeds of each seed's rate over the levels whose moved coin can stand on a "
                     "ledge (coin_on_ledge); CIs resample seeds and levels jointly; between groups: seeds resampled "
                     "within each group, levels shared",
-        "package_version": goalmisgen.__version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial",
+        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
         "backend": backend,
         "workers": workers or os.cpu_count(),
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "sweep_wall_time_s": sweep_wall,
         "n_levels": n_levels,
         "n_ledge_levels": int(episodes[(episodes["group"] == "ground")].groupby("seed")["coin_on_ledge"].sum().iloc[0]),
