@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from goalmisgen.agents.networks import ClonePolicy, make_network
 from goalmisgen.validation import check_choice, check_float, check_int
 
 INPUTS = ("confounded", "original", "state")
@@ -49,6 +50,8 @@ NOOP = 1
 ENV_ID = "MountainCar-v0"
 SENSOR_NOISE = 0.005
 """Standard deviation of the noise on the velocity the clone reads (velocities lie in [-0.07, 0.07])."""
+HIDDEN = 50
+"""Width of the clone's two hidden layers, as in de Haan et al."""
 
 
 def expert_action(obs: np.ndarray) -> np.ndarray:
@@ -131,26 +134,22 @@ def features(obs: np.ndarray, previous: np.ndarray, inputs: str, rng: np.random.
     return np.concatenate([obs, np.eye(NUM_ACTIONS, dtype=np.float32)[extra]], axis=1)
 
 
-class Clone(nn.Module):
-    """MLP [d, 50, 50, 3] as in de Haan et al., with the inputs standardized by the training
-    set's mean and spread (stored as buffers, so they are saved with the weights)."""
-
-    def __init__(self, in_dim: int, hidden: int = 50):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(in_dim))
-        self.register_buffer("scale", torch.ones(in_dim))
-        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                                 nn.Linear(hidden, NUM_ACTIONS))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(n, d) -> (n, 3) logits."""
-        return self.net((x - self.mean) / self.scale)
-
-
 def train_clone(demos: Demonstrations, inputs: str, seed: int = 0, epochs: int = 300, learning_rate: float = 3e-3,
-                sensor_noise: float = SENSOR_NOISE) -> tuple[Clone, float]:
-    """Fit a ``Clone`` to the expert's actions by full-batch cross-entropy (one torch thread: the
-    network is tiny); returns the clone and its final training loss (nats per sample)."""
+                sensor_noise: float = SENSOR_NOISE) -> tuple[ClonePolicy, float]:
+    """Fit a clone to the expert's actions by full-batch cross-entropy (one torch thread: the
+    network is tiny).
+
+    The clone is the registered network "clone" (``ClonePolicy``: tanh MLP [d, 50, 50, 3] as in
+    de Haan et al., d = 5 for "confounded" and "original", 2 for "state"), with the inputs
+    standardized by the training set's mean and spread (buffers, saved with the weights).
+
+    Args:
+        demos: N samples of (obs, previous action) and the expert's action.
+        inputs: one of ``INPUTS``.
+
+    Returns:
+        (the clone in eval mode, its final training loss in nats per sample).
+    """
     inputs = check_choice("inputs", inputs, INPUTS)
     seed = check_int("seed", seed, low=0)
     epochs = check_int("epochs", epochs, low=1, high=100_000)
@@ -160,28 +159,29 @@ def train_clone(demos: Demonstrations, inputs: str, seed: int = 0, epochs: int =
     torch.manual_seed(seed)
     x = torch.from_numpy(features(demos.obs, demos.previous, inputs, np.random.default_rng(seed), sensor_noise))
     y = torch.from_numpy(demos.actions)
-    clone = Clone(x.shape[1])
+    clone = make_network("clone", (x.shape[1],), NUM_ACTIONS, HIDDEN)
     clone.mean.copy_(x.mean(0))
     clone.scale.copy_(x.std(0).clamp_min(1e-6))
     optimizer = torch.optim.Adam(clone.parameters(), lr=learning_rate)
     for _ in range(epochs):
-        loss = nn.functional.cross_entropy(clone(x), y)
+        loss = nn.functional.cross_entropy(clone(x)[0], y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     with torch.no_grad():
-        final = float(nn.functional.cross_entropy(clone(x), y))
+        final = float(nn.functional.cross_entropy(clone(x)[0], y))
     return clone.eval(), final
 
 
-def clone_policy(clone: Clone, inputs: str, seed: int = 0, sensor_noise: float = SENSOR_NOISE):
-    """The clone as a policy for ``rollout``: greedy actions from its own inputs (in closed loop
-    the previous action is the clone's own)."""
+def clone_policy(clone: ClonePolicy, inputs: str, seed: int = 0, sensor_noise: float = SENSOR_NOISE):
+    """The clone as a policy for ``rollout``: ``(obs (n, 2), previous (n,)) -> actions (n,)``,
+    greedy on the clone's own inputs (in closed loop the previous action is the clone's own); the
+    sensor noise is drawn from ``seed``."""
     rng = np.random.default_rng(seed)
 
     def act(obs, previous):
         with torch.no_grad():
-            return clone(torch.from_numpy(features(obs, previous, inputs, rng, sensor_noise))).argmax(1).numpy()
+            return clone(torch.from_numpy(features(obs, previous, inputs, rng, sensor_noise)))[0].argmax(1).numpy()
 
     return act
 
