@@ -166,3 +166,9 @@ def test_load_clone_refuses_other_files_with_a_value_error(tmp_path, make, messa
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_dagger_with_no_rounds_is_plain_cloning():
+    """Round 0 of DAgger is the plain clone, so the two are paired seed by seed."""
+    plain, zero = im.clone_and_evaluate("confounded", seed=1), im.dagger_and_evaluate("confounded", seed=1, rounds=0)
+    assert {k: v for k, v in zero.items() if k != "method"} == {k: v for k, v in plain.items() if k != "method"}

@@ -27,9 +27,25 @@ Inputs a clone may see (``INPUTS``), as in de Haan et al.'s released MountainCar
 ``state``       (position, velocity): the nuisance masked out (the fix a targeted intervention finds)
 ==============  ==================================================================
 
+Masking the nuisance needs someone to know which feature is the nuisance. **DAgger** (Ross, Gordon
+and Bagnell 2011, de Haan et al.'s comparison) needs only an expert who can be asked: let the clone
+drive, label every state it visits with the expert's action, add these samples to the data and
+train again (``dagger``). In the added samples the previous action is the clone's own, and where
+the clone kept pushing the wrong way the expert's label disagrees with it, so on the aggregated
+data "repeat the previous action" stops predicting the label and the clone must read the velocity.
+The control ``"bc-more-data"`` (as many expert episodes as DAgger plays in all) tells more data
+apart from data from the clone's own states. ``causal_confusion_table`` runs every method on
+every seed, one row each.
+
+Clones save and load through the package's checkpoint format (``goalmisgen.agents.checkpoint``):
+the network is the registered ``"clone"`` (``ClonePolicy``, whose standardization is saved with the
+weights), ``save_clone`` writes algorithm "bc", env "mountaincar" and env_options {"inputs",
+"sensor_noise"}, and ``load_clone`` reads it back with ``torch.load(weights_only=True)`` only.
+
 Example:
-    >>> from goalmisgen.imitation import clone_and_evaluate
+    >>> from goalmisgen.imitation import clone_and_evaluate, dagger_and_evaluate
     >>> clone_and_evaluate("confounded", seed=0)["success_rate"], clone_and_evaluate("state", seed=0)["success_rate"]
+    >>> dagger_and_evaluate("confounded", seed=0)["success_rate"]
 """
 
 from __future__ import annotations
