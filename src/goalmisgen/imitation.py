@@ -32,10 +32,12 @@ and Bagnell 2011, de Haan et al.'s comparison) needs only an expert who can be a
 drive, label every state it visits with the expert's action, add these samples to the data and
 train again (``dagger``). In the added samples the previous action is the clone's own, and where
 the clone kept pushing the wrong way the expert's label disagrees with it, so on the aggregated
-data "repeat the previous action" stops predicting the label and the clone must read the velocity.
-The control ``"bc-more-data"`` (as many expert episodes as DAgger plays in all) tells more data
-apart from data from the clone's own states. ``causal_confusion_table`` runs every method on
-every seed, one row each.
+data "repeat the previous action" predicts the label less well and the clone leans more on the
+velocity. ``nuisance_effect`` measures the leaning by intervention (swap the previous action,
+hold the state, count changed actions): DAgger lowers it without removing it. The control
+``"bc-more-data"`` (as many expert episodes as DAgger plays in all) tells more data apart from
+data from the clone's own states. ``causal_confusion_table`` runs every method on every seed,
+one row each.
 
 Clones save and load through the package's checkpoint format (``goalmisgen.agents.checkpoint``):
 the network is the registered ``"clone"`` (``ClonePolicy``, whose standardization is saved with the
@@ -202,18 +204,41 @@ def clone_policy(clone: ClonePolicy, inputs: str, seed: int = 0, sensor_noise: f
     return act
 
 
+def nuisance_effect(clone: ClonePolicy, inputs: str, seed: int = 0, n_episodes: int = 5,
+                    sensor_noise: float = SENSOR_NOISE) -> float:
+    """How much the clone's action depends on the previous action, by intervention: on the states
+    of ``n_episodes`` expert episodes (start seeds ``1000 * seed + 700, ...``, never used for
+    training), the share of states where the greedy action differs between "the previous action
+    was push left" and "... push right", the sensor noise held fixed. For "original" the same
+    intervention on the random-action slot; 0.0 for "state" (the clone cannot see the previous
+    action). A float in [0, 1]; 0.0 for a clone that ignores the slot."""
+    inputs = check_choice("inputs", inputs, INPUTS)
+    seed = check_int("seed", seed, low=0)
+    if inputs == "state":
+        return 0.0
+    obs = demonstrations(n_episodes, seed=1000 * seed + 700).obs
+    pushed_left = features(obs, np.zeros(len(obs), dtype=np.int64), "confounded", np.random.default_rng(seed), sensor_noise)
+    pushed_right = pushed_left.copy()
+    pushed_right[:, 2:] = np.eye(NUM_ACTIONS, dtype=np.float32)[2]  # the same noisy state, the other previous action
+    with torch.no_grad():
+        left, right = (clone(torch.from_numpy(x))[0].argmax(1) for x in (pushed_left, pushed_right))
+    return float((left != right).float().mean())
+
+
 def evaluate_clone(clone: ClonePolicy, inputs: str, seed: int = 0, n_eval_episodes: int = 20,
                    sensor_noise: float = SENSOR_NOISE) -> dict:
     """Play ``clone`` in closed loop on ``n_eval_episodes`` episodes from the start seeds
     ``1000 * seed + 500, ...`` (never used for training), its sensor noise drawn from ``seed``.
-    Returns {"successes", "n_episodes", "success_rate", "mean_steps"}."""
+    Returns {"successes", "n_episodes", "success_rate", "mean_steps", "nuisance_effect"} (the last
+    from ``nuisance_effect``)."""
     inputs = check_choice("inputs", inputs, INPUTS)
     seed = check_int("seed", seed, low=0)
     n_eval_episodes = check_int("n_eval_episodes", n_eval_episodes, low=1, high=10_000)
     sensor_noise = check_float("sensor_noise", sensor_noise, low=0.0)
     play = rollout(clone_policy(clone, inputs, seed, sensor_noise), n_eval_episodes, seed=1000 * seed + 500)
     return {"successes": int(play["success"].sum()), "n_episodes": n_eval_episodes,
-            "success_rate": float(play["success"].mean()), "mean_steps": float(play["steps"].mean())}
+            "success_rate": float(play["success"].mean()), "mean_steps": float(play["steps"].mean()),
+            "nuisance_effect": nuisance_effect(clone, inputs, seed, sensor_noise=sensor_noise)}
 
 
 def clone_and_evaluate(inputs: str, seed: int = 0, n_demo_episodes: int = 3, n_eval_episodes: int = 20,
@@ -221,7 +246,8 @@ def clone_and_evaluate(inputs: str, seed: int = 0, n_demo_episodes: int = 3, n_e
     """One run: demonstrations from start seeds ``1000 * seed ...`` (about 360 samples from 3
     episodes, like de Haan et al.'s 300), a clone on ``inputs``, and ``n_eval_episodes`` closed-loop
     episodes from other starts (``evaluate_clone``). Returns {"method": "bc", "inputs", "seed",
-    "train_loss", "n_samples", "successes", "n_episodes", "success_rate", "mean_steps"}."""
+    "train_loss", "n_samples", "successes", "n_episodes", "success_rate", "mean_steps",
+    "nuisance_effect"}."""
     n_eval_episodes = check_int("n_eval_episodes", n_eval_episodes, low=1, high=10_000)
     demos = demonstrations(n_demo_episodes, seed=1000 * check_int("seed", seed, low=0))
     clone, loss = train_clone(demos, inputs, seed=seed, sensor_noise=sensor_noise)
@@ -293,7 +319,7 @@ def causal_confusion_table(seeds=range(5), runs=DEFAULT_RUNS, rounds: int = 1, e
                            n_demo_episodes: int = 3, n_eval_episodes: int = 20, sensor_noise: float = SENSOR_NOISE):
     """Every (method, inputs) of ``runs`` on every seed, one row each: a pandas DataFrame with
     columns method, inputs, seed, train_loss, n_samples, successes, n_episodes, success_rate,
-    mean_steps (len(runs) * len(seeds) rows). Runs with the same seed share their expert
+    mean_steps, nuisance_effect (len(runs) * len(seeds) rows). Runs with the same seed share their expert
     demonstrations and evaluation starts, so differences between them are paired by seed.
 
     About 1 s per seed for "bc", 2 s for "dagger" with one round, on one core.
@@ -321,7 +347,8 @@ def causal_confusion_table(seeds=range(5), runs=DEFAULT_RUNS, rounds: int = 1, e
                 continue
             n_episodes = n_demo_episodes + (rounds * episodes_per_round if method == "bc-more-data" else 0)
             rows.append({**clone_and_evaluate(inputs, seed, n_episodes, n_eval_episodes, sensor_noise), "method": method})
-    columns = ["method", "inputs", "seed", "train_loss", "n_samples", "successes", "n_episodes", "success_rate", "mean_steps"]
+    columns = ["method", "inputs", "seed", "train_loss", "n_samples", "successes", "n_episodes", "success_rate", "mean_steps",
+               "nuisance_effect"]
     return pd.DataFrame(rows, columns=columns)
 
 
