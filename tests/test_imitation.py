@@ -6,9 +6,11 @@ import pytest
 import torch
 
 from goalmisgen import imitation as im
-from goalmisgen.analysis.stats import paired_difference_ci
+from goalmisgen.analysis.stats import t_interval_over_seeds
 
 SEEDS = range(5)
+BOOK_SEEDS = range(10)
+"""The seeds of chapter 2's table (``causal_confusion_table(seeds=range(10))``)."""
 
 
 def test_the_expert_reaches_the_flag_from_every_start():
@@ -28,13 +30,24 @@ def test_demonstrations_record_the_previous_action():
 
 
 @pytest.fixture(scope="module")
-def runs():
-    return {inputs: [im.clone_and_evaluate(inputs, seed=s) for s in SEEDS] for inputs in im.INPUTS}
+def table():
+    """The chapter's table: every method and input on 10 seeds (about 50 s on one core)."""
+    t = im.causal_confusion_table(seeds=BOOK_SEEDS)
+    t["run"] = t["method"] + ":" + t["inputs"]
+    return {column: t.pivot(index="seed", columns="run", values=column)
+            for column in ("success_rate", "train_loss", "nuisance_effect")}
 
 
-def test_the_confounded_clone_fits_the_expert_better(runs):
-    loss = {k: np.array([r["train_loss"] for r in v]) for k, v in runs.items()}
-    assert (loss["confounded"] < loss["original"]).all() and (loss["confounded"] < loss["state"]).all()
+def _diff(table, a, b):
+    """Paired by seed, t-interval over the 10 seeds (the seed is the unit; a percentile bootstrap
+    over so few seeds is too narrow)."""
+    s = table["success_rate"]
+    return t_interval_over_seeds((s[a] - s[b]).to_numpy())
+
+
+def test_the_confounded_clone_fits_the_expert_better(table):
+    loss = table["train_loss"]
+    assert (loss["bc:confounded"] < loss[["bc:original", "bc:state"]].min(axis=1)).all()
 
 
 def test_without_sensor_noise_the_state_alone_suffices():
@@ -43,25 +56,26 @@ def test_without_sensor_noise_the_state_alone_suffices():
     assert all(r["success_rate"] == 1.0 for r in free)
 
 
-def test_the_confounded_clone_does_worse_in_closed_loop_and_masking_the_nuisance_fixes_it(runs):
-    success = {k: np.array([r["success_rate"] for r in v]) for k, v in runs.items()}
-    diff = paired_difference_ci(success["state"], success["confounded"], seed=0)
-    assert diff["ci_low"] > 0, (success, diff)
-    assert success["state"].mean() >= 0.8
+def test_the_confounded_clone_does_worse_in_closed_loop_and_masking_the_nuisance_fixes_it(table):
+    """Measured (10 seeds): success 0.72 confounded, 0.965 original, 0.96 state; state - confounded
+    0.24 [0.10, 0.38]."""
+    diff = _diff(table, "bc:state", "bc:confounded")
+    assert diff["ci_low"] > 0, diff
+    assert _diff(table, "bc:original", "bc:confounded")["ci_low"] > 0
+    assert table["success_rate"]["bc:state"].mean() >= 0.85
 
 
 @pytest.fixture(scope="module")
 def dagger_runs():
-    """DAgger (one round of three clone-driven episodes) on the confounded input, per seed: its
-    evaluation, and how often the previous action equals the label in the expert's demonstrations
-    and in the samples DAgger added."""
+    """DAgger (one round of three clone-driven episodes) on the confounded input, per seed: how
+    often the previous action equals the label in the expert's demonstrations and in the samples
+    DAgger added."""
     out = []
     for s in SEEDS:
-        clone, data, losses = im.dagger("confounded", seed=s)
+        _, data, _ = im.dagger("confounded", seed=s)
         n = len(im.demonstrations(3, seed=1000 * s).actions)
         agree = data.previous == data.actions
-        out.append({**im.evaluate_clone(clone, "confounded", seed=s), "train_loss": losses[-1],
-                    "agree_demos": agree[:n].mean(), "agree_added": agree[n:].mean()})
+        out.append({"agree_demos": agree[:n].mean(), "agree_added": agree[n:].mean()})
     return out
 
 
@@ -70,32 +84,30 @@ def test_in_dagger_data_the_previous_action_stops_predicting_the_expert(dagger_r
         assert r["agree_demos"] > 0.95 and r["agree_added"] < r["agree_demos"] - 0.05, r
 
 
-def test_dagger_on_the_confounded_input_recovers_closed_loop_success(runs, dagger_runs):
-    """Measured: DAgger 1.00 on every seed against 0.66 for the plain confounded clone (paired
-    difference 0.34, 95% CI [0.18, 0.57])."""
-    plain = np.array([r["success_rate"] for r in runs["confounded"]])
-    fixed = np.array([r["success_rate"] for r in dagger_runs])
-    diff = paired_difference_ci(fixed, plain, seed=0)
-    assert diff["ci_low"] > 0, (plain, fixed, diff)
+def test_dagger_on_the_confounded_input_recovers_closed_loop_success(table):
+    """Measured (10 seeds): DAgger 0.975 against 0.72 for the plain confounded clone (paired
+    difference 0.255, t-interval [0.11, 0.40])."""
+    diff = _diff(table, "dagger:confounded", "bc:confounded")
+    fixed = table["success_rate"]["dagger:confounded"]
+    assert diff["ci_low"] > 0, diff
     assert fixed.mean() >= 0.9 and fixed.min() >= 0.8, fixed
 
 
-def test_the_intervention_on_the_previous_action_shows_which_clones_use_it(runs, dagger_runs):
+def test_the_intervention_on_the_previous_action_shows_which_clones_use_it(table):
     """Measured: swapping "pushed left" for "pushed right" changes the plain confounded clone's
-    action on 0.59 to 0.80 of held-out expert states, the DAgger clone's on 0.28 to 0.53 (it still
+    action on 0.59 to 0.80 of held-out expert states, the DAgger clone's on 0.28 to 0.72 (it still
     uses the previous action, but less), the random slot of "original" on at most 0.05."""
-    effect = {k: np.array([r["nuisance_effect"] for r in v]) for k, v in runs.items()}
-    dagger_effect = np.array([r["nuisance_effect"] for r in dagger_runs])
-    assert (effect["confounded"] > 0.4).all() and (effect["original"] < 0.1).all() and (effect["state"] == 0).all()
-    assert (dagger_effect < effect["confounded"]).all(), (dagger_effect, effect["confounded"])
+    effect = table["nuisance_effect"]
+    assert (effect["bc:confounded"] > 0.4).all() and (effect["bc:original"] < 0.1).all()
+    assert (effect["bc:state"] == 0).all()
+    assert (effect["dagger:confounded"] < effect["bc:confounded"]).all()
 
 
-def test_more_expert_data_alone_does_not_fix_the_confounded_clone(dagger_runs):
-    """The control: as many expert episodes as DAgger plays in all (3 + 3); measured 0.54."""
-    more = np.array([im.clone_and_evaluate("confounded", seed=s, n_demo_episodes=6)["success_rate"] for s in SEEDS])
-    fixed = np.array([r["success_rate"] for r in dagger_runs])
-    diff = paired_difference_ci(fixed, more, seed=0)
-    assert diff["ci_low"] > 0, (more, fixed, diff)
+def test_more_expert_data_alone_does_not_fix_the_confounded_clone(table):
+    """The control: as many expert episodes as DAgger plays in all (3 + 3); measured 0.62, DAgger
+    - more data 0.355 [0.16, 0.55]."""
+    assert _diff(table, "dagger:confounded", "bc-more-data:confounded")["ci_low"] > 0
+    assert _diff(table, "bc-more-data:confounded", "bc:confounded")["ci_high"] < 0.15
 
 
 def test_the_table_has_one_row_per_method_inputs_and_seed():

@@ -168,6 +168,8 @@ class ClonePolicy(nn.Module):
 
 
 NETWORKS = {cls.name: cls for cls in (MLPPolicy, CNNPolicy, ImpalaPolicy, ClonePolicy)}
+ACTOR_CRITIC_NETWORKS = ("mlp", "cnn", "impala")
+"""The networks with a learned value head, which PPO can train ("clone" has none)."""
 
 
 def make_network(name: str, obs_shape: tuple[int, ...], num_actions: int, hidden: int) -> nn.Module:

@@ -181,7 +181,7 @@ def fraction_sweep_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = Non
         part = summary[summary["metric"] == metric].sort_values("fraction")
         x = 100 * part["fraction"].to_numpy()
         ax.fill_between(x, part["ci_low"], part["ci_high"], color=PALETTE[k], alpha=0.2, linewidth=0)
-        ax.plot(x, part["mean"], "o-", color=PALETTE[k], label=label, linestyle=["-", "--"][k])
+        ax.plot(x, part["mean"], marker="o", color=PALETTE[k], label=label, linestyle=["-", "--"][k])
         if runs is not None:
             r = runs[runs["metric"] == metric]
             for learned, marker in ((True, "."), (False, "x")):
