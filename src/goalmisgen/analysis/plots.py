@@ -169,36 +169,40 @@ def fraction_sweep_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = Non
             "reached_end"), ``mean``, ``ci_low``, ``ci_high`` (95% CI over seeds and levels).
         runs: optional, one row per (fraction, seed, metric) with ``rate`` and a bool ``learned``:
             each run's own rate as a dot (a cross for a run that never learned its training task).
-        marks: optional {label: fraction}: vertical dotted lines (published thresholds).
+        marks: optional {label: fraction}: vertical dotted lines (published thresholds), placed
+            between the trained fractions on a log scale when they are not among them.
 
-    p = 0 cannot sit on a log axis, so the x axis is symmetric-log: linear below 0.5%.
+    The trained fractions are spread evenly along the x axis (they span 0 and three decades).
     Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.6, 3.6), dpi=100)
+    fractions = np.array(sorted(set(summary["fraction"])), dtype=float)
+    position = {f: i for i, f in enumerate(fractions)}
+    fig, ax = plt.subplots(figsize=(6.6, 3.8), dpi=100)
     for k, (metric, label) in enumerate(HEADLINE_METRICS.items()):
         part = summary[summary["metric"] == metric].sort_values("fraction")
-        x = 100 * part["fraction"].to_numpy()
+        x = np.array([position[f] for f in part["fraction"]])
         ax.fill_between(x, part["ci_low"], part["ci_high"], color=PALETTE[k], alpha=0.2, linewidth=0)
         ax.plot(x, part["mean"], marker="o", color=PALETTE[k], label=label, linestyle=["-", "--"][k])
         if runs is not None:
             r = runs[runs["metric"] == metric]
+            jitter = 0.08 * (k - 0.5)
             for learned, marker in ((True, "."), (False, "x")):
                 pick = r[r["learned"] == learned]
-                ax.scatter(100 * pick["fraction"], pick["rate"], marker=marker, s=28 if learned else 40,
-                           color=PALETTE[k], alpha=0.55, zorder=3)
-    for j, (label, fraction) in enumerate((marks or {}).items()):
-        ax.axvline(100 * fraction, color="0.35", linestyle=":", linewidth=1.2)
-        ax.text(100 * fraction, 1.08 - 0.09 * j, f" {label}", fontsize=8, color="0.25", va="top")
-    ax.set_xscale("symlog", linthresh=0.5)
-    ticks = sorted(set(100 * summary["fraction"]))
-    ax.set_xticks(ticks, [f"{t:g}%" for t in ticks])
-    ax.set_ylim(-0.02, 1.1)
+                ax.scatter([position[f] + jitter for f in pick["fraction"]], pick["rate"], marker=marker,
+                           s=28 if learned else 40, color=PALETTE[k], alpha=0.55, zorder=3)
+    positive = fractions[fractions > 0]
+    for label, fraction in (marks or {}).items():
+        x = float(np.interp(np.log10(fraction), np.log10(positive), np.arange(len(fractions))[fractions > 0]))
+        ax.axvline(x, color="0.35", linestyle=":", linewidth=1.2)
+        ax.text(x - 0.04, 0.12, label, fontsize=7.5, color="0.25", ha="right", va="bottom", rotation=90)
+    ax.set_xticks(np.arange(len(fractions)), [f"{100 * f:g}%" for f in fractions])
+    ax.set_ylim(-0.02, 1.02)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_xlabel("share p of training levels with the coin moved")
+    ax.set_xlabel("share p of training levels with the coin moved (the fractions trained)")
     ax.set_ylabel("share of good test levels")
-    ax.legend(loc="center right", frameon=False, fontsize=9)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
     fig.tight_layout()
     return fig
 
