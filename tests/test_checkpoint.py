@@ -196,3 +196,23 @@ def test_save_policy_refuses_what_could_not_be_loaded_back(tmp_path, kwargs, mes
     with pytest.raises(ValueError, match=message):
         save_policy(_policy(), **args)
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_a_clone_network_round_trips_with_its_standardization_and_a_wrong_width_is_refused(tmp_path):
+    """The behavioural clones' network ("clone") is rebuilt on the meta device like the others; its
+    standardization buffers come back with the weights."""
+    torch.manual_seed(0)
+    clone = make_network("clone", (5,), 3, 8)
+    clone.mean.copy_(torch.arange(5.0))
+    clone.scale.fill_(2.0)
+    path = save_policy(clone, "bc", {}, {}, tmp_path / "clone.pt", "mountaincar", {"inputs": "confounded"})
+    obs = np.random.default_rng(0).normal(size=(7, 5)).astype(np.float32)
+    loaded = load_agent(path)
+    assert torch.equal(loaded.policy.mean, clone.mean) and torch.equal(loaded.policy.scale, clone.scale)
+    with torch.inference_mode():
+        assert torch.equal(loaded.policy(torch.from_numpy(obs))[0], clone(torch.from_numpy(obs))[0])
+    payload = torch.load(path, weights_only=True)
+    payload["network"]["obs_shape"] = [4]
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="malformed checkpoint .* shape"):
+        load_agent(tmp_path / "bad.pt")

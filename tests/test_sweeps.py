@@ -227,3 +227,40 @@ def test_regenerate_randomization_sweep_writes_its_data_folder(tmp_path, monkeyp
     assert manifest["backend"] == "local" and manifest["workers"] == 1
     assert sorted(p.name for p in (folder / "agents").iterdir()) == ["random2pc_seed0.pt"]
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["randomization_sweep"]  # no staging left
+
+
+def test_coin_support_experiment_end_to_end_on_a_tiny_scale(tmp_path):
+    """The second-correlate experiment: floor-trained agents on the sweep runner against control
+    agents loaded from a sweep folder, all played on the same levels (ledge top, floor, end)."""
+    from goalmisgen import experiments as ex
+
+    control = tmp_path / "sweep"
+    ex.randomization_sweep(out_dir=control, records_dir=tmp_path / "sweep_records", fractions=(ex.SUPPORT_FRACTION,),
+                           seeds=(0,), steps=1024, n_levels=4, filter_runs=1, backend="serial", progress=False)
+    manifest = ex.coin_support(out_dir=tmp_path / "out", records_dir=tmp_path / "records", seeds=(0,), steps=1024,
+                               n_levels=40, control_dir=control, backend="serial", progress=False, command="test")
+    import pandas as pd
+
+    episodes = pd.read_csv(tmp_path / "out" / "episodes.csv")
+    assert list(episodes.columns) == ["group", "seed", "level_seed", *ex.SUPPORT_COLUMNS]
+    assert sorted(episodes["group"].unique()) == ["any", "ground"] and len(episodes) == 80
+    # both groups played the same levels, and the ledge levels are the same for both
+    by_group = {g: rows.reset_index(drop=True) for g, rows in episodes.groupby("group")}
+    assert by_group["any"][["level_seed", "coin_on_ledge"]].equals(by_group["ground"][["level_seed", "coin_on_ledge"]])
+    assert 0 < manifest["n_ledge_levels"] < 40
+    assert (tmp_path / "out" / "agents" / "ground25pc_seed0.pt").is_file()
+    assert {"ground", "any", "drop_ground_minus_any", "ledge_coin_ground_minus_any"} <= set(manifest["summaries"])
+
+
+def test_coin_support_needs_the_control_agents(tmp_path):
+    from goalmisgen import experiments as ex
+
+    with pytest.raises(FileNotFoundError, match="regenerate randomization-sweep first"):
+        ex.coin_support(out_dir=tmp_path / "out", records_dir=tmp_path / "r", seeds=(0,), steps=1024, n_levels=4,
+                        control_dir=tmp_path / "missing", backend="serial", progress=False)
+
+
+def test_only_sweep_experiments_take_sweep_options():
+    from goalmisgen import __main__ as cli
+
+    assert cli.main(["regenerate", "headline", "--workers", "2"]) == 2

@@ -49,6 +49,13 @@ def _write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
+def _provenance(machine: str) -> dict:
+    """What every manifest records about the software and machine that made it."""
+    return {"package_version": goalmisgen.__version__, "torch_version": torch.__version__,
+            "numpy_version": np.__version__, "python": platform.python_version(), "machine": machine,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
 def _jsonable(obj):
     """Replace NaN/inf by None (JSON has no NaN) and numpy scalars by Python numbers."""
     if isinstance(obj, dict):
@@ -194,12 +201,7 @@ def headline(out_dir: Path | str = DATA / "coinrun_headline", train_agents_first
                        f"with the coin at the end and moved, good-level filters from {HEADLINE_FILTER_RUNS} unmodified plays.",
         "estimand": "mean over training seeds of each seed's rate over its levels; 95% CIs resample seeds and levels "
                     "jointly (the same level draws for every seed); rates per agent have Wilson intervals",
-        "package_version": goalmisgen.__version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        **_provenance(f"{platform.machine()}, {torch.get_num_threads()} torch threads"),
         "n_levels": n_levels,
         "evaluation_wall_time_s": time.perf_counter() - start,
         "episodes_file": "episodes.csv",
@@ -401,18 +403,7 @@ def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", reco
                        "end_on_good": rate_ci(good["reached_end"], good["n"])})
     episodes = pd.concat(tables, ignore_index=True)
     episodes.to_csv(out / "episodes.csv", index=False)
-    summaries = {}
-    for p in sorted({c["random_fraction"] for c in configs}):
-        rows = episodes[episodes["random_fraction"] == p]
-        summaries[f"{p:g}"] = {
-            "random_fraction": p,
-            "seeds": sorted(int(s) for s in rows["seed"].unique()),
-            "coin_at_end": seeds_summary(rows, "end_coin_collected"),
-            "moved_good": {m: seeds_summary(rows, f"moved_{m}", "good") for m in OUTCOMES},
-            "moved_good_passed": {m: seeds_summary(rows, f"moved_{m}", "good_passed") for m in OUTCOMES},
-            "moved_all": {m: seeds_summary(rows, f"moved_{m}") for m in OUTCOMES},
-            "end_minus_coin_good": paired_summary(rows, "moved_reached_end", "moved_coin_collected", "good"),
-        }
+    summaries = randomization_summaries(episodes, trials)
     manifest = {
         "experiment": "randomization-sweep",
         "command": command,
@@ -422,22 +413,83 @@ def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", reco
                        f"at the end and moved; good levels from {filter_runs} unmodified plays.",
         "estimand": "per fraction: mean over training seeds of each seed's rate over its (good) levels; 95% CIs resample "
                     "seeds and levels jointly; per trial: Wilson intervals from the counts",
-        "package_version": goalmisgen.__version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial",
+        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
         "backend": backend,
         "workers": workers or os.cpu_count(),
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "sweep_wall_time_s": sweep_wall,
         "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
         "n_levels": n_levels,
         "episodes_file": "episodes.csv",
         "summaries": summaries,
+        "learned_rule": LEARNED_RULE,
         "trials": trials,
     }
     _write_json(out / "manifest.json", _jsonable(manifest))
+    return manifest
+
+
+LEARNED_MIN_TRAIN_COIN = 0.5
+LEARNED_RULE = ("a run 'learned its training task' when its coin rate over the last training iterations is at least "
+                f"{LEARNED_MIN_TRAIN_COIN}; the summaries under 'learned' leave out the runs that did not (a run that "
+                "never collects the coin cannot tell us which goal it would pursue), those under 'all_runs' keep them")
+
+
+def _fraction_summary(rows, seed: int = 0) -> dict:
+    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+
+    return {
+        "seeds": sorted(int(s) for s in rows["seed"].unique()),
+        "coin_at_end": seeds_summary(rows, "end_coin_collected", seed=seed),
+        "moved_good": {m: seeds_summary(rows, f"moved_{m}", "good", seed=seed) for m in OUTCOMES},
+        "moved_good_passed": {m: seeds_summary(rows, f"moved_{m}", "good_passed", seed=seed) for m in OUTCOMES},
+        "moved_all": {m: seeds_summary(rows, f"moved_{m}", seed=seed) for m in OUTCOMES},
+        "end_minus_coin_good": paired_summary(rows, "moved_reached_end", "moved_coin_collected", "good", seed=seed),
+    }
+
+
+def randomization_summaries(episodes, trials: list[dict]) -> dict:
+    """Per fraction p (keys like "0.02"): the sweep's rates over seeds with levels resampled jointly,
+    over the runs that learned their training task ("learned", see ``LEARNED_RULE``) and over all
+    runs ("all_runs"); and, over learned runs, the change of the coin rate on good levels from
+    p = 0 (seeds resampled within each fraction, levels shared: ``group_difference_ci``)."""
+    from goalmisgen.analysis.evaluate import seeds_matrix
+    from goalmisgen.analysis.stats import group_difference_ci
+
+    learned = {(t["config"]["random_fraction"], t["config"]["seed"]) for t in trials
+               if t["train_metrics"]["coin_rate"] >= LEARNED_MIN_TRAIN_COIN}
+    keep = np.array([(p, s) in learned for p, s in zip(episodes["random_fraction"], episodes["seed"])])
+    fractions = sorted(set(episodes["random_fraction"]))
+    base = episodes[keep & (episodes["random_fraction"] == fractions[0]).to_numpy()]
+    summaries = {}
+    for p in fractions:
+        at_p = (episodes["random_fraction"] == p).to_numpy()
+        rows = episodes[keep & at_p]
+        summaries[f"{p:g}"] = {
+            "random_fraction": p,
+            "runs": int(episodes[at_p]["seed"].nunique()),
+            "runs_learned": int(rows["seed"].nunique()),
+            "learned": _fraction_summary(rows),
+            "all_runs": _fraction_summary(episodes[at_p]),
+            "coin_good_minus_p0": group_difference_ci(seeds_matrix(rows, "moved_coin_collected", "good"),
+                                                      seeds_matrix(base, "moved_coin_collected", "good")),
+        }
+    return summaries
+
+
+def resummarize_randomization(folder: Path | str = DATA / "randomization_sweep") -> dict:
+    """Recompute the summaries of ``folder/manifest.json`` from its ``episodes.csv`` and trial list
+    with :func:`randomization_summaries` (no game is played), say so, and write it back."""
+    import pandas as pd
+
+    path = Path(folder) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    episodes = pd.read_csv(Path(folder) / manifest["episodes_file"])
+    manifest["summaries"] = _jsonable(randomization_summaries(episodes, manifest["trials"]))
+    manifest["learned_rule"] = LEARNED_RULE
+    manifest["summaries_made"] = (
+        f"recomputed from {manifest['episodes_file']} on {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC by "
+        "goalmisgen.experiments.randomization_summaries; the plays are those of the sweep made on the date in `created`")
+    _write_json(path, manifest)
     return manifest
 
 
@@ -607,14 +659,9 @@ def coin_support(out_dir: Path | str = DATA / "coin_support", records_dir: Path 
         "estimand": "per group: mean over seeds of each seed's rate over the levels whose moved coin can stand on a "
                     "ledge (coin_on_ledge); CIs resample seeds and levels jointly; between groups: seeds resampled "
                     "within each group, levels shared",
-        "package_version": goalmisgen.__version__,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial",
+        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
         "backend": backend,
         "workers": workers or os.cpu_count(),
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "sweep_wall_time_s": sweep_wall,
         "n_levels": n_levels,
         "n_ledge_levels": int(episodes[(episodes["group"] == "ground")].groupby("seed")["coin_on_ledge"].sum().iloc[0]),

@@ -7,6 +7,11 @@ Three sizes of the same idea, each with one shared body and two heads (policy lo
 * ``ImpalaPolicy``: the IMPALA CNN (Espeholt et al. 2018) that procgen's baselines use, for the
   real CoinRun's pixel frames.
 
+and one without a value head, for policies learnt by imitation rather than by reinforcement:
+
+* ``ClonePolicy``: a small tanh MLP over a feature vector, as in de Haan et al.'s behavioural
+  cloning (``goalmisgen.imitation``); its value output is always zero.
+
 The value head starts near zero: with an optimistic start, an episode cut short by death looks
 like a loss of value before any reward has been seen, and the agent first learns to avoid dying
 rather than to look for the coin.
@@ -136,11 +141,39 @@ class ImpalaPolicy(nn.Module):
         return self.pi(h), self.v(h).squeeze(-1)
 
 
-NETWORKS = {cls.name: cls for cls in (MLPPolicy, CNNPolicy, ImpalaPolicy)}
+class ClonePolicy(nn.Module):
+    """A behavioural clone's network: MLP [d, hidden, hidden, num_actions] with tanh, as in de Haan
+    et al. 2019, d = prod(obs_shape) (obs_shape is (d,) for a feature vector).
+
+    obs (B, *obs_shape) float -> logits (B, num_actions), value (B,) of zeros (cloning learns no
+    value). The inputs are standardized by ``mean`` and ``scale`` (d,), buffers that the trainer sets
+    from its training set, so a checkpoint keeps them with the weights. PyTorch's default
+    initialization (not the orthogonal one above), as in the paper's code.
+    """
+
+    name = "clone"
+
+    def __init__(self, obs_shape: tuple[int, ...], num_actions: int, hidden: int = 50):
+        super().__init__()
+        self.obs_shape, self.num_actions, self.hidden = tuple(obs_shape), num_actions, hidden
+        in_dim = math.prod(obs_shape)
+        self.register_buffer("mean", torch.zeros(in_dim))
+        self.register_buffer("scale", torch.ones(in_dim))
+        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
+                                 nn.Linear(hidden, num_actions))
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = obs.float().reshape(len(obs), -1)
+        return self.net((x - self.mean) / self.scale), x.new_zeros(len(x))
+
+
+NETWORKS = {cls.name: cls for cls in (MLPPolicy, CNNPolicy, ImpalaPolicy, ClonePolicy)}
+ACTOR_CRITIC_NETWORKS = ("mlp", "cnn", "impala")
+"""The networks with a learned value head, which PPO can train ("clone" has none)."""
 
 
 def make_network(name: str, obs_shape: tuple[int, ...], num_actions: int, hidden: int) -> nn.Module:
-    """Build a policy network by name ("mlp", "cnn" or "impala").
+    """Build a policy network by name ("mlp", "cnn", "impala" or "clone").
 
     Every network has the attributes ``name``, ``obs_shape``, ``num_actions`` and ``hidden``, which
     a checkpoint records to rebuild it. Build it under ``torch.device("meta")`` to learn its

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from goalmisgen.agents.networks import NETWORKS, make_network
+from goalmisgen.agents.networks import ACTOR_CRITIC_NETWORKS, make_network
 from goalmisgen.envs.registration import ENV_FAMILIES, make_vec_env
 from goalmisgen.validation import check_choice, check_float, check_int
 
@@ -90,7 +90,7 @@ class PPOConfig:
         self.env = check_choice("env", self.env, sorted(ENV_FAMILIES))
         if not isinstance(self.env_options, dict) or not all(isinstance(k, str) for k in self.env_options):
             raise ValueError(f"env_options={self.env_options!r} is not allowed: env_options must be a dict with string keys")
-        self.network = check_choice("network", self.network, sorted(NETWORKS))
+        self.network = check_choice("network", self.network, ACTOR_CRITIC_NETWORKS)
         if not isinstance(self.device, str) or not (self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"device={self.device!r} is not allowed: device must be 'cpu' or 'cuda' (or 'cuda:N')")
         if self.batch_size % self.num_minibatches:

@@ -159,3 +159,83 @@ def figure_html(fig, alt: str, caption: str | None = None) -> str:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     tail = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%">{tail}</figure>'
+
+
+def fraction_sweep_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = None, marks: dict | None = None):
+    """Rates on good test levels against the share p of training levels with the coin moved.
+
+    Args:
+        summary: one row per (fraction, metric) with ``fraction``, ``metric`` ("coin_collected" or
+            "reached_end"), ``mean``, ``ci_low``, ``ci_high`` (95% CI over seeds and levels).
+        runs: optional, one row per (fraction, seed, metric) with ``rate`` and a bool ``learned``:
+            each run's own rate as a dot (a cross for a run that never learned its training task).
+        marks: optional {label: fraction}: vertical dotted lines (published thresholds), placed
+            between the trained fractions on a log scale when they are not among them.
+
+    The trained fractions are spread evenly along the x axis (they span 0 and three decades).
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fractions = np.array(sorted(set(summary["fraction"])), dtype=float)
+    position = {f: i for i, f in enumerate(fractions)}
+    fig, ax = plt.subplots(figsize=(6.6, 3.8), dpi=100)
+    for k, (metric, label) in enumerate(HEADLINE_METRICS.items()):
+        part = summary[summary["metric"] == metric].sort_values("fraction")
+        x = np.array([position[f] for f in part["fraction"]])
+        ax.fill_between(x, part["ci_low"], part["ci_high"], color=PALETTE[k], alpha=0.2, linewidth=0)
+        ax.plot(x, part["mean"], marker="o", color=PALETTE[k], label=label, linestyle=["-", "--"][k])
+        if runs is not None:
+            r = runs[runs["metric"] == metric]
+            jitter = 0.08 * (k - 0.5)
+            for learned, marker in ((True, "."), (False, "x")):
+                pick = r[r["learned"] == learned]
+                ax.scatter([position[f] + jitter for f in pick["fraction"]], pick["rate"], marker=marker,
+                           s=28 if learned else 40, color=PALETTE[k], alpha=0.55, zorder=3)
+    positive = fractions[fractions > 0]
+    for label, fraction in (marks or {}).items():
+        x = float(np.interp(np.log10(fraction), np.log10(positive), np.arange(len(fractions))[fractions > 0]))
+        ax.axvline(x, color="0.35", linestyle=":", linewidth=1.2)
+        ax.text(x - 0.04, 0.12, label, fontsize=7.5, color="0.25", ha="right", va="bottom", rotation=90)
+    ax.set_xticks(np.arange(len(fractions)), [f"{100 * f:g}%" for f in fractions])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("share p of training levels with the coin moved (the fractions trained)")
+    ax.set_ylabel("share of good test levels")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def behaviour_graph(ax, weights: dict, title: str = "") -> None:
+    """Draw a small causal graph: the coin's position and the end of the level (causes) -> where
+    the agent goes (collects the coin / reaches the end) -> reward (only through the coin).
+
+    Args:
+        ax: a matplotlib Axes.
+        weights: {"coin": w, "end": w}: the measured share of good test levels on which the agent
+            followed each cause after the coin was moved (w in [0, 1]); an arrow's width and opacity
+            grow with w and it is labelled with the value.
+        title: drawn above the graph.
+    """
+    nodes = {"coin": (0.0, 0.75, "coin's position"), "end": (0.0, 0.15, "end of level"),
+             "goes_coin": (0.55, 0.75, "agent takes\nthe coin"), "goes_end": (0.55, 0.15, "agent goes\nto the end"),
+             "reward": (1.0, 0.75, "reward")}
+    for x, y, text in nodes.values():
+        ax.text(x, y, text, ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "0.4"})
+
+    def arrow(a, b, w, color, label=None):
+        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        ax.annotate("", xy=(x1 - 0.13, y1), xytext=(x0 + 0.15, y0),
+                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 0.5 + 5 * w, "alpha": 0.25 + 0.75 * w})
+        if label is not None:
+            ax.text((x0 + x1) / 2, y0 + 0.09, label, ha="center", fontsize=8, color=color)
+
+    arrow("coin", "goes_coin", weights["coin"], PALETTE[1], f"{weights['coin']:.2f}")
+    arrow("end", "goes_end", weights["end"], PALETTE[0], f"{weights['end']:.2f}")
+    arrow("goes_coin", "reward", 1.0, "0.3")
+    ax.set_xlim(-0.2, 1.15)
+    ax.set_ylim(-0.05, 1.0)
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
