@@ -165,3 +165,40 @@ def test_plr_config_trains_and_round_trips_through_a_checkpoint(tmp_path):
     assert all(torch.equal(a.policy.state_dict()[k], b.policy.state_dict()[k]) for k in a.policy.state_dict())
     agent = load_agent(save_agent(a, tmp_path / "plr.pt"))
     assert agent.config.level_sampler == "plr" and agent.config.level_sampler_params == {"replay_prob": 0.9}
+
+
+def test_curriculum_trial_end_to_end_on_the_serial_backend(tmp_path):
+    from goalmisgen import experiments as ex
+    from goalmisgen.sweeps import run_sweep
+
+    configs = ex.curriculum_configs(samplers=("dr", "plr"), fractions=(0.05,), seeds=(1,), steps=2048, n_levels=8,
+                                    filter_runs=1)
+    assert [c["curriculum"] for c in configs] == ["dr", "plr"]
+    records = run_sweep(ex.curriculum_trial, configs, tmp_path / "records", backend="serial", progress=False)
+    for config, record in zip(configs, records):
+        result = record["result"]
+        assert result["curriculum"] == config["curriculum"] and result["moved_all"]["n"] == 8
+        d = result["distinguishing"]
+        assert len(d["steps"]) == len(d["share"]) == len(d["levels_played"]) >= 1
+        assert sum(d["levels_played"]) >= 64 and 0.0 <= d["share_all"] <= 1.0
+        assert (tmp_path / "records").is_dir()
+    # the evaluation is the randomization trial's: with the same training both give the same counts
+    dr = records[0]["result"]
+    plain = ex.randomization_trial({k: v for k, v in configs[0].items() if k != "curriculum"}).result
+    assert {k: plain[k] for k in plain} == {k: dr[k] for k in plain}
+
+
+def test_curriculum_trial_refuses_bad_configs():
+    from goalmisgen import experiments as ex
+
+    good = {"curriculum": "plr", "random_fraction": 0.001, "seed": 0, "steps": 1024, "n_levels": 4, "filter_runs": 1}
+    with pytest.raises(ValueError, match="'accel'"):
+        ex.curriculum_trial({**good, "curriculum": "accel"})
+    with pytest.raises(ValueError, match="lacks"):
+        ex.curriculum_trial({k: v for k, v in good.items() if k != "seed"})
+    with pytest.raises(ValueError, match="temperature"):
+        ex.curriculum_trial({**good, "temperature": 0.1})
+    with pytest.raises(ValueError, match="random_fraction=2"):
+        ex.curriculum_trial({**good, "random_fraction": 2})
+    with pytest.raises(ValueError, match="'ucb'"):
+        ex.curriculum_configs(samplers=("ucb",))
