@@ -30,7 +30,7 @@ the levels it hands out, among them the *distinguishing* ones (CoinRun-grid: coi
 
 Example:
     >>> from goalmisgen.agents import PPOConfig, train
-    >>> config = PPOConfig(env_options={"coin_placement": "end", "random_fraction": 0.001}, curriculum="plr")
+    >>> config = PPOConfig(env_options={"coin_placement": "end", "random_fraction": 0.001}, level_sampler="plr")
     >>> [row["distinguishing_share"] for row in train(config).history][-5:]
 """
 
@@ -46,7 +46,9 @@ CURRICULA = ("dr", "plr")
 """Names PPOConfig.curriculum accepts: domain randomization and prioritized level replay."""
 
 PLR_DEFAULTS = {"buffer_size": 512, "replay_prob": 0.5, "temperature": 0.1, "staleness_coef": 0.3}
-"""PLR's parameters as in Jiang et al. (2021)'s procgen runs (buffer of 5,000 there: our runs are shorter)."""
+"""PLR's default parameters. The temperature is that of Jiang et al.'s procgen runs; the staleness
+weight and the fixed replay probability are our choices (the original replays in proportion to the
+share of a finite training set already seen, which means little over our 2**31 level seeds)."""
 
 
 class DomainRandomization:
