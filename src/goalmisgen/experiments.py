@@ -311,22 +311,30 @@ def randomization_trial(config: dict):
     intervals and paired comparisons) and per-level 0/1 lists; the checkpoint comes back as the
     file ``agent.pt``.
     """
+    env_options = {"coin_placement": "end", "random_fraction": config["random_fraction"]}
+    start = time.perf_counter()
+    result = train(PPOConfig(total_steps=config["steps"], seed=config["seed"], env_options=env_options), progress=False)
+    return _coin_trial_output(result, config, time.perf_counter() - start)
+
+
+def _coin_trial_output(result, config: dict, train_s: float, extra: dict | None = None):
+    """Evaluate a trained CoinRun-grid agent as ``randomization_trial`` does and package the trial:
+    held-out levels ``HELD_OUT_START .. + config["n_levels"] - 1`` with the coin moved (good-levels
+    filter from ``config["filter_runs"]`` plays) and at the end; ``extra`` entries join the result.
+    Returns a ``sweeps.TrialOutput`` with the checkpoint (its history inside) as ``agent.pt``."""
     import tempfile
 
     from goalmisgen.agents import agent_from_result
     from goalmisgen.sweeps import TrialOutput
 
     seed, n_levels = config["seed"], config["n_levels"]
-    env_options = {"coin_placement": "end", "random_fraction": config["random_fraction"]}
     start = time.perf_counter()
-    result = train(PPOConfig(total_steps=config["steps"], seed=seed, env_options=env_options), progress=False)
-    train_s = time.perf_counter() - start
     agent = agent_from_result(result)
     moved = evaluate(agent, n_levels=n_levels, start_level=HELD_OUT_START, coin_placement="random",
                      filter_runs=config["filter_runs"], seed=seed).episodes
     at_end = evaluate(agent, n_levels=n_levels, start_level=HELD_OUT_START, coin_placement="end", filter_runs=0,
                       seed=seed).episodes
-    eval_s = time.perf_counter() - start - train_s
+    eval_s = time.perf_counter() - start
     good, passed = moved["good"].to_numpy(bool), moved["good_passed"].to_numpy(bool)
     per_level = {f"moved_{k}": moved[k].astype(int).tolist() for k in OUTCOMES}
     per_level.update(good=good.astype(int).tolist(), good_passed=passed.astype(int).tolist(),
@@ -339,6 +347,7 @@ def randomization_trial(config: dict):
         "moved_good_passed": _counts(moved, passed),
         "first_level": HELD_OUT_START,
         "per_level": per_level,
+        **(extra or {}),
     }
     history = [{k: float(v) for k, v in h.items()} for h in result.history]
     with tempfile.TemporaryDirectory() as tmp:
@@ -1037,3 +1046,76 @@ def keys_chests(out_dir: Path | str = DATA / "keys_chests", work_dir: Path | str
     }
     _write_json(out / "manifest.json", _jsonable(manifest))
     return manifest
+
+
+# ---------------------------------------------------------------- chapter 6: level curricula
+
+CURRICULUM_FRACTIONS = (0.0, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005)
+"""Fractions alpha of distinguishing levels (coin not at the end) for chapter 6. Lower than the 2025
+study's grid: in our game domain randomization already moves the coin rate on good levels from
+0.05 (alpha = 0) to 0.29 over all runs at alpha = 0.5% (data/randomization_sweep), so the range
+where a curriculum could help lies below 0.5%."""
+CURRICULUM_SAMPLERS = ("dr", "plr")
+
+
+def curriculum_configs(samplers=CURRICULUM_SAMPLERS, fractions=CURRICULUM_FRACTIONS, seeds=RANDOMIZATION_SEEDS,
+                       steps: int = RANDOMIZATION_STEPS, n_levels: int = RANDOMIZATION_LEVELS,
+                       filter_runs: int = HEADLINE_FILTER_RUNS) -> list[dict]:
+    """One ``curriculum_trial`` config per (sampler, fraction, seed), samplers outermost."""
+    from goalmisgen.validation import check_choice
+
+    samplers = [check_choice("curriculum", c, CURRICULUM_SAMPLERS) for c in samplers]
+    if not samplers:
+        raise ValueError(f"samplers={samplers!r} is not allowed: name at least one of {list(CURRICULUM_SAMPLERS)}")
+    base = randomization_configs(fractions, seeds, steps, n_levels, filter_runs)
+    return [{"curriculum": c, **config} for c in samplers for config in base]
+
+
+def curriculum_trial(config: dict):
+    """Train one CoinRun-grid PPO agent whose training levels come from the level sampler
+    ``config["curriculum"]`` ("dr" or "plr", default parameters of ``goalmisgen.curricula``), with
+    the coin random on a fraction ``config["random_fraction"]`` of the training distribution's
+    levels; evaluate it as ``randomization_trial`` does.
+
+    Config keys: curriculum, random_fraction, seed, steps, n_levels, filter_runs.
+
+    The result adds to ``randomization_trial``'s: ``curriculum``; ``distinguishing`` with
+    ``steps`` / ``levels_played`` / ``share`` per PPO iteration (the share of distinguishing levels
+    among the levels handed to the envs) and ``share_all`` / ``share_second_half`` (pooled over
+    levels, over all iterations and over the second half of training).
+    """
+    from goalmisgen.validation import check_choice, check_float, check_int, check_known_keys
+
+    keys = ("curriculum", "random_fraction", "seed", "steps", "n_levels", "filter_runs")
+    check_known_keys("curriculum_trial config key(s)", config, keys)
+    missing = [k for k in keys if k not in config]
+    if missing:
+        raise ValueError(f"curriculum_trial config lacks {missing}: it needs {list(keys)}")
+    curriculum = check_choice("curriculum", config["curriculum"], CURRICULUM_SAMPLERS)
+    fraction = check_float("random_fraction", config["random_fraction"], low=0.0, high=1.0)
+    check_int("n_levels", config["n_levels"], low=1, high=100_000)
+    check_int("filter_runs", config["filter_runs"], low=1, high=100)
+    env_options = {"coin_placement": "end", "random_fraction": fraction}
+    start = time.perf_counter()
+    result = train(PPOConfig(total_steps=config["steps"], seed=config["seed"], env_options=env_options,
+                             level_sampler=curriculum), progress=False)
+    train_s = time.perf_counter() - start
+    return _coin_trial_output(result, config, train_s,
+                              extra={"curriculum": curriculum, "distinguishing": distinguishing_history(result.history)})
+
+
+def distinguishing_history(history: list[dict]) -> dict:
+    """What a level sampler handed out over training (PPO history rows with ``levels_played`` and
+    ``distinguishing_share``): per-iteration lists and the pooled shares over all iterations and
+    over the second half (None where no level was handed out: records are strict JSON)."""
+    steps = [int(h["steps"]) for h in history]
+    played = np.array([h["levels_played"] for h in history], dtype=float)
+    share = np.array([h["distinguishing_share"] for h in history], dtype=float)
+    hits = np.where(played > 0, np.nan_to_num(share) * played, 0.0)
+
+    def pooled(rows) -> float:
+        n = played[rows].sum()
+        return float(hits[rows].sum() / n) if n else None
+
+    return {"steps": steps, "levels_played": played.astype(int).tolist(), "share": [float(x) if n > 0 else None for x, n in zip(share, played)],
+            "share_all": pooled(slice(None)), "share_second_half": pooled(slice(len(history) // 2, None))}

@@ -32,6 +32,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from goalmisgen.agents.networks import ACTOR_CRITIC_NETWORKS, make_network
+from goalmisgen.curricula import CURRICULA, LevelSource, make_sampler, positive_value_loss
+from goalmisgen.envs.grid.vector import GridVecEnv
 from goalmisgen.envs.registration import ENV_FAMILIES, make_vec_env
 from goalmisgen.validation import check_choice, check_float, check_int
 
@@ -78,6 +80,11 @@ class PPOConfig:
     """Torch CPU threads (1 is fastest for the small MLP: the env runs in the same process)."""
     device: str = "cpu"
     """Where the network runs: "cpu" or "cuda" (the environments always run on the CPU)."""
+    level_sampler: str = "dr"
+    """Where training levels come from (goalmisgen.curricula): "dr" (domain randomization, fresh
+    seeds: the envs' own way) or "plr" (prioritized level replay). Grid games only for "plr"."""
+    level_sampler_params: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the sampler, e.g. {"replay_prob": 0.5, "temperature": 0.1} for "plr"."""
 
     def __post_init__(self):
         for name in ("total_steps", "num_envs", "num_steps", "update_epochs", "num_minibatches", "hidden", "torch_threads"):
@@ -91,6 +98,13 @@ class PPOConfig:
         if not isinstance(self.env_options, dict) or not all(isinstance(k, str) for k in self.env_options):
             raise ValueError(f"env_options={self.env_options!r} is not allowed: env_options must be a dict with string keys")
         self.network = check_choice("network", self.network, ACTOR_CRITIC_NETWORKS)
+        self.level_sampler = check_choice("level_sampler", self.level_sampler, CURRICULA)
+        if self.level_sampler != "dr" and self.env not in GRID_FAMILIES:
+            raise ValueError(f"level_sampler={self.level_sampler!r} is not allowed with env={self.env!r}: "
+                             f"only 'dr' there; samplers drive the grid games {list(GRID_FAMILIES)}")
+        if not isinstance(self.level_sampler_params, dict):
+            raise ValueError(f"level_sampler_params={self.level_sampler_params!r} is not allowed: it must be a dict")
+        make_sampler(self.level_sampler, 0, 1, **self.level_sampler_params)  # names a bad parameter now, not mid-run
         if not isinstance(self.device, str) or not (self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"device={self.device!r} is not allowed: device must be 'cpu' or 'cuda' (or 'cuda:N')")
         if self.batch_size % self.num_minibatches:
@@ -150,6 +164,10 @@ def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
         last = delta + gamma * lam * nonterminal * last
         advantages[t] = last
     return advantages, advantages + values
+
+
+GRID_FAMILIES = tuple(sorted(k for k, v in ENV_FAMILIES.items() if isinstance(v, type) and issubclass(v, GridVecEnv)))
+"""The env families built on the grid core, whose levels a sampler (goalmisgen.curricula) can choose."""
 
 
 EPISODE_STATS = ("coin_collected", "reached_end", "died", "steps", "episode_return")
@@ -220,7 +238,8 @@ class Rollout:
 
 
 def collect_rollout(envs, policy: nn.Module, rollout: Rollout, obs: np.ndarray, gen: torch.Generator, gamma: float,
-                    episodes: dict[str, list[np.ndarray]] | None = None) -> np.ndarray:
+                    episodes: dict[str, list[np.ndarray]] | None = None,
+                    level_seeds: np.ndarray | None = None) -> np.ndarray:
     """Act in all envs for T steps, filling ``rollout``; returns the observation after the last step.
 
     A timed-out (truncated) episode did not end by itself: the agent could have gone on. Its
@@ -233,6 +252,8 @@ def collect_rollout(envs, policy: nn.Module, rollout: Rollout, obs: np.ndarray, 
         envs: a batched env (Gymnasium vector API, same-step autoreset).
         obs: (N, *obs_shape) the current observations.
         episodes: if given, the statistics of finished episodes are appended to its lists.
+        level_seeds: if given, a (T, N) int64 array filled with the level seed each step was
+            played on (grid envs: ``envs.state.level_seed``), for a level sampler's scores.
     """
     device = rollout.obs.device
     with torch.inference_mode():
@@ -243,6 +264,8 @@ def collect_rollout(envs, policy: nn.Module, rollout: Rollout, obs: np.ndarray, 
             rollout.actions[t] = action
             rollout.logprobs[t] = torch.log_softmax(logits, dim=1).gather(1, rollout.actions[t, :, None]).squeeze(1)
             rollout.values[t] = value
+            if level_seeds is not None:
+                level_seeds[t] = envs.state.level_seed
             obs, reward, terminated, truncated, info = envs.step(action.numpy())
             rollout.rewards[t] = torch.from_numpy(np.asarray(reward, dtype=np.float32))
             rollout.dones[t] = torch.from_numpy(terminated | truncated)
@@ -330,6 +353,14 @@ def train(
 
     T, N = config.num_steps, config.num_envs
     rollout = Rollout.empty(T, N, obs_shape, torch.from_numpy(np.zeros(0, dtype=space.dtype)).dtype, device)
+    source, played = None, None
+    if config.env in GRID_FAMILIES:
+        # the level source replaces the envs' own queue before the first reset, which seeds it
+        sampler = make_sampler(config.level_sampler, *envs.options.seed_range, **config.level_sampler_params)
+        source = LevelSource(sampler, envs.generate, chunk=envs.level_queue_chunk)
+        envs.set_level_queue(source)
+        if config.level_sampler != "dr":
+            played = np.zeros((T, N), dtype=np.int64)
     obs, _ = envs.reset(seed=config.seed)
     recent: dict[str, list[np.ndarray]] = {key: [] for key in (*EPISODE_STATS, intended)}
     history: list[dict[str, float]] = []
@@ -339,12 +370,14 @@ def train(
     for iteration in range(config.num_iterations):
         # ---- rollout: act in all envs at once, no gradients ----
         before = sum(len(a) for a in recent["steps"])
-        obs = collect_rollout(envs, policy, rollout, obs, gen, config.gamma, recent)
+        obs = collect_rollout(envs, policy, rollout, obs, gen, config.gamma, recent, played)
         episodes_done += sum(len(a) for a in recent["steps"]) - before
         with torch.inference_mode():
             _, next_value = policy(torch.from_numpy(obs).to(device))
             advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.dones, next_value,
                                               config.gamma, config.gae_lambda)
+        if played is not None:
+            sampler.update(*positive_value_loss(advantages.cpu().numpy(), played))
 
         # ---- update: clipped surrogate on shuffled minibatches ----
         # observations flattened to rows, so that a minibatch is one fast row gather (index_select)
@@ -394,6 +427,7 @@ def train(
             "explained_variance": _explained_variance(b_values, b_returns),
         }
         row.update(_episode_rates(recent, intended))
+        row.update(_level_counts(source))
         history.append(row)
         bar.update(config.batch_size)
         if config.env == "coinrun":
@@ -448,6 +482,15 @@ def _episode_rates(recent: dict[str, list[np.ndarray]], intended: str = "coin_co
         "mean_episode_steps": float(cat["steps"].mean()),
         "mean_return": float(cat["episode_return"].mean()),
     }
+
+
+def _level_counts(source: LevelSource | None) -> dict[str, float]:
+    """The levels handed to the envs in this iteration: how many, and the share of distinguishing
+    ones (CoinRun-grid: coin not at the end; nan where none were handed out or no sampler ran)."""
+    counts = source.pop_counts() if source is not None else {"handed_out": 0, "flagged": 0, "distinguishing": 0}
+    f = counts["flagged"]
+    return {"levels_played": float(counts["handed_out"]),
+            "distinguishing_share": counts["distinguishing"] / f if f else float("nan")}
 
 
 def _explained_variance(values: torch.Tensor, returns: torch.Tensor) -> float:

@@ -85,12 +85,22 @@ class GridVecEnv(VectorEnv):
         self.action_space = gymnasium.spaces.MultiDiscrete(np.full(self.num_envs, len(self.state_cls.actions)))
         self.state = self.state_cls(self.num_envs, self.options)
         low, count = self.options.seed_range
-        self._levels = LevelQueue(self.generate, low, count, chunk=max(64, self.num_envs // 4))
+        self._levels = LevelQueue(self.generate, low, count, chunk=self.level_queue_chunk)
         self.autoreset = True
         """Restart finished episodes within the step (Gymnasium's same-step autoreset). With False,
         finished episodes go on being stepped and reported again; the caller ignores them (the
         evaluation does, and the single env refuses to step after an ending)."""
         self._needs_reset = True
+
+    @property
+    def level_queue_chunk(self) -> int:
+        """How many levels the env's queue generates at once."""
+        return max(64, self.num_envs // 4)
+
+    def set_level_queue(self, queue) -> None:
+        """Draw the levels of later resets from ``queue`` (anything with ``take(k) -> LevelBatch``
+        and ``seed(seed)``, e.g. a ``goalmisgen.curricula.LevelSource``) instead of uniform seeds."""
+        self._levels = queue
 
     def generate(self, seeds) -> LevelBatch:
         """The levels of ``seeds`` under this env's options."""
