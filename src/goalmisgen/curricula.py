@@ -43,7 +43,7 @@ import numpy as np
 from goalmisgen.validation import check_float, check_int, check_int_array
 
 CURRICULA = ("dr", "plr")
-"""Names PPOConfig.curriculum accepts: domain randomization and prioritized level replay."""
+"""Names PPOConfig.level_sampler accepts: domain randomization and prioritized level replay."""
 
 PLR_DEFAULTS = {"buffer_size": 512, "replay_prob": 0.5, "temperature": 0.1, "staleness_coef": 0.3}
 """PLR's default parameters. The temperature is that of Jiang et al.'s procgen runs; the staleness
