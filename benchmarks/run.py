@@ -21,22 +21,16 @@ import torch
 
 from goalmisgen.agents import Agent, PPOConfig, train
 from goalmisgen.analysis import evaluate
-from goalmisgen.envs import CoinRunGridVecEnv
 
 HERE = Path(__file__).parent
 QUICK = "--quick" in sys.argv
 
 
 def env_steps_per_s(num_envs: int, seconds: float = 3.0) -> float:
-    env = CoinRunGridVecEnv(num_envs)
-    env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 6, size=(64, num_envs))
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for a in actions:
-            env.step(a)
-        steps += actions.size
-    return steps / (time.perf_counter() - start)
+    """CoinRun-grid's env steps/s (random actions, auto-reset): game_envs.steps_per_s for "coinrun"."""
+    from game_envs import steps_per_s  # benchmarks/ is on sys.path when this file runs as a script
+
+    return steps_per_s("coinrun", {}, num_envs, seconds)
 
 
 def time_to_95(seed: int, max_steps: int = 4_000_000, eval_every: int = 10) -> dict:

@@ -13,6 +13,7 @@ Conventions:
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -83,3 +84,18 @@ def checker(label: str) -> Callable[[Callable[[Callable[..., Any]], None]], Call
         return run
 
     return wrap
+
+
+def share_answer(value: Any, what: str, unit: str = "episodes") -> float:
+    """A learner's answer that must be a share between 0 and 1 (of ``unit``), as a float; a
+    ``CheckFailed`` naming ``what`` for a non-number, NaN, a percentage or a value out of range."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CheckFailed(f"{what} should be a number between 0 and 1, got {type(value).__name__} {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise CheckFailed(f"{what} should be a number between 0 and 1, got {value}.")
+    if 1 < value <= 100:
+        raise CheckFailed(f"{what} is {value:g}: give a share between 0 and 1, not a percentage (0.25, not 25).")
+    if not 0 <= value <= 1:
+        raise CheckFailed(f"{what} is {value:g}: a share of {unit} lies between 0 and 1.")
+    return value

@@ -16,13 +16,12 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from goalmisgen.exercises._check import CheckFailed, call, checker
+from goalmisgen.exercises._check import CheckFailed, call, checker, share_answer
 
 # ---------------------------------------------------------------- ex-capgoal-decision
 
@@ -103,19 +102,6 @@ PREDICT_TOLERANCE = 0.2
 """How far a prediction may lie from the measured share."""
 
 
-def _share(value: object, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise CheckFailed(f"{what} should be a number between 0 and 1, got {type(value).__name__} {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise CheckFailed(f"{what} should be a number between 0 and 1, got {value}.")
-    if 1 < value <= 100:
-        raise CheckFailed(f"{what} is {value:g}: give a share between 0 and 1, not a percentage (0.25, not 25).")
-    if not 0 <= value <= 1:
-        raise CheckFailed(f"{what} is {value:g}: a share of plays lies between 0 and 1.")
-    return value
-
-
 @functools.cache
 def measured_cheese(level_seed: int = PREDICT_LEVEL, plays: int = PREDICT_PLAYS) -> dict:
     """Play the test maze ``level_seed`` ``plays`` times with each shipped k = 5 Maze agent
@@ -141,7 +127,7 @@ def measured_cheese(level_seed: int = PREDICT_LEVEL, plays: int = PREDICT_PLAYS)
 def check_cheese_prediction(predicted_cheese: Callable) -> None:
     """Check ``predicted_cheese()`` (a share) against ``measured_cheese()``: within
     ``PREDICT_TOLERANCE`` of the measured share."""
-    guess = _share(call(predicted_cheese), "your prediction")
+    guess = share_answer(call(predicted_cheese), "your prediction", "plays")
     measured = measured_cheese()
     if abs(guess - measured["mean"]) <= PREDICT_TOLERANCE:
         return

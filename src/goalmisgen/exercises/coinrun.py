@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -36,7 +35,7 @@ import pandas as pd
 import torch
 
 from goalmisgen.agents.ppo import compute_gae
-from goalmisgen.exercises._check import CheckFailed, call, checker
+from goalmisgen.exercises._check import CheckFailed, call, checker, share_answer
 from goalmisgen.exercises.quiz import Choice, Question
 from goalmisgen.validation import check_int
 
@@ -335,19 +334,6 @@ def shipped_moved_rates() -> dict[str, dict]:
     return {metric: seeds_summary(moved, metric, "good_passed") for metric in ("coin_collected", "reached_end")}
 
 
-def _share(value: object, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise CheckFailed(f"{what} should be a number between 0 and 1, got {type(value).__name__} {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise CheckFailed(f"{what} should be a number between 0 and 1, got {value}.")
-    if 1 < value <= 100:
-        raise CheckFailed(f"{what} is {value:g}: give a share between 0 and 1, not a percentage (0.25, not 25).")
-    if not 0 <= value <= 1:
-        raise CheckFailed(f"{what} is {value:g}: a share of episodes lies between 0 and 1.")
-    return value
-
-
 @checker("ex-coinrun-predict")
 def check_rate_prediction(predicted_rates: Callable) -> None:
     """Check ``predicted_rates() -> (coin, end)`` against the shipped agents' measured rates
@@ -355,7 +341,7 @@ def check_rate_prediction(predicted_rates: Callable) -> None:
     got = call(predicted_rates)
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise CheckFailed(f"return two numbers, (coin, end), got {got!r}.")
-    coin, end = _share(got[0], "the coin rate (first number)"), _share(got[1], "the end rate (second number)")
+    coin, end = share_answer(got[0], "the coin rate (first number)"), share_answer(got[1], "the end rate (second number)")
     if coin + end > 1.05:
         raise CheckFailed(
             f"your two shares add up to {coin + end:.2f}. With the coin moved, it lies before the end of the level "
