@@ -41,7 +41,7 @@ from goalmisgen.validation import check_float, check_int
 ENVS = ("coinrun", "procgen-coinrun")
 MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than this is a typo
 RENAME_EXCHANGE = 2
-SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support")
+SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support", "curriculum-sweep")
 """Experiments whose trials run on goalmisgen.sweeps (--backend, --workers, --ray-address)."""
 SEEDED_EXPERIMENTS = ("maze", "keys-chests")
 """Experiments that take --seeds and --steps."""
@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "maze", "keys-chests", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "curriculum-sweep", "maze", "keys-chests", "all"))
     r.add_argument("--backend", default="local", choices=("local", "ray"),
                    help="randomization-sweep and coin-support only: run the trials on a local process pool or on Ray")
     r.add_argument("--workers", type=int, default=None, help="randomization-sweep and coin-support only: processes (default: every core)")
@@ -305,6 +305,8 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
             experiments.randomization_sweep(out_dir=staged, **(sweep_options or {}))
         elif name == "coin-support":
             experiments.coin_support(out_dir=staged, **(sweep_options or {}))
+        elif name == "curriculum-sweep":
+            experiments.curriculum_sweep(out_dir=staged, **(sweep_options or {}))
         else:
             data = experiments.DATA
             experiments.DATA = Path(staging)  # procgen_evaluation writes next to the agent, under DATA

@@ -1109,3 +1109,169 @@ def distinguishing_history(history: list[dict]) -> dict:
 
     return {"steps": steps, "levels_played": played.astype(int).tolist(), "share": [float(x) if n > 0 else None for x, n in zip(share, played)],
             "share_all": pooled(slice(None)), "share_second_half": pooled(slice(len(history) // 2, None))}
+
+
+CURRICULUM_SWEEP_FRACTIONS = (0.0, 0.001, 0.005)
+"""The alphas of the shipped chapter-6 sweep (a subset of ``CURRICULUM_FRACTIONS`` that fits a
+2-core machine in about an hour: 0, where no sampler can help; 0.1%, where domain randomization
+leaves the agents on the proxy; 0.5%, where it starts to move them)."""
+CURRICULUM_COLUMNS = ("curriculum", "random_fraction", "seed", "level_seed", *SWEEP_LEVEL_COLUMNS)
+"""Columns of data/curriculum_sweep/episodes.csv (one row per trial x held-out level)."""
+
+
+def _reusable_trials(reuse: Path | None, configs: list[dict]) -> dict:
+    """Domain-randomization configs the randomization sweep in ``reuse`` already ran with the same
+    settings: {(fraction, seed): its trial entry}. PPO's default level source is domain
+    randomization, bit for bit (tests/test_curricula.py), so those agents are these trials."""
+    if reuse is None or not (Path(reuse) / "manifest.json").is_file():
+        return {}
+    shipped = json.loads((Path(reuse) / "manifest.json").read_text())["trials"]
+    found = {}
+    for c in configs:
+        if c["curriculum"] != "dr":
+            continue
+        for t in shipped:
+            if {k: t["config"][k] for k in ("random_fraction", "seed", "steps", "n_levels", "filter_runs")} == \
+                    {k: c[k] for k in ("random_fraction", "seed", "steps", "n_levels", "filter_runs")}:
+                found[(c["random_fraction"], c["seed"])] = t
+    return found
+
+
+def curriculum_summaries(episodes, trials: list[dict]) -> dict:
+    """Per sampler and alpha (keys like "plr/0.001"): the rates over seeds with levels resampled
+    jointly, over runs that learned their training task and over all runs (``LEARNED_RULE``); per
+    alpha (keys like "0.001"): PLR minus domain randomization on the coin rate on good levels, over
+    learned runs (seeds resampled within each sampler, levels shared: ``group_difference_ci``)."""
+    from goalmisgen.analysis.evaluate import seeds_matrix
+    from goalmisgen.analysis.stats import group_difference_ci
+
+    learned = {(t["config"]["curriculum"], t["config"]["random_fraction"], t["config"]["seed"]) for t in trials
+               if t["train_metrics"]["coin_rate"] >= LEARNED_MIN_TRAIN_COIN}
+    keep = np.array([k in learned for k in zip(episodes["curriculum"], episodes["random_fraction"], episodes["seed"])])
+    groups, differences = {}, {}
+    for (sampler, p), rows in episodes.groupby(["curriculum", "random_fraction"], sort=True):
+        kept = rows[keep[rows.index]]
+        groups[f"{sampler}/{p:g}"] = {"curriculum": sampler, "random_fraction": float(p),
+                                      "runs": int(rows["seed"].nunique()), "runs_learned": int(kept["seed"].nunique()),
+                                      "learned": _fraction_summary(kept), "all_runs": _fraction_summary(rows)}
+    for p in sorted(set(episodes["random_fraction"])):
+        at_p = (episodes["random_fraction"] == p).to_numpy() & keep
+        by = {s: episodes[at_p & (episodes["curriculum"] == s).to_numpy()] for s in CURRICULUM_SAMPLERS}
+        if all(len(r) for r in by.values()):
+            differences[f"{p:g}"] = group_difference_ci(seeds_matrix(by["plr"], "moved_coin_collected", "good"),
+                                                        seeds_matrix(by["dr"], "moved_coin_collected", "good"))
+    return {"groups": groups, "plr_minus_dr_coin_good": differences}
+
+
+def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_dir: Path | str | None = None,
+                     fractions=CURRICULUM_SWEEP_FRACTIONS, seeds=RANDOMIZATION_SEEDS, steps: int = RANDOMIZATION_STEPS,
+                     n_levels: int = RANDOMIZATION_LEVELS, filter_runs: int = HEADLINE_FILTER_RUNS,
+                     reuse: Path | str | None = DATA / "randomization_sweep", backend: str = "local",
+                     workers: int | None = None, address: str | None = None, progress: bool = True,
+                     command: str = "python -m goalmisgen regenerate curriculum-sweep") -> dict:
+    """Chapter 6's sweep: ``curriculum_trial`` for both level samplers x every alpha x seed, on the
+    sweep runner (records in ``records_dir``, default ``runs/curriculum_sweep``, so it resumes).
+
+    Domain-randomization trials that the randomization sweep in ``reuse`` already ran with the
+    same settings are taken from it instead of retrained (PPO's default level source is domain
+    randomization); the first of them is retrained anyway and the manifest says whether its
+    per-level outcomes match the shipped ones exactly. Reused trials have no replay history: a
+    domain-randomization share is alpha by construction.
+
+    Writes into ``out_dir``: ``agents/{dr,plr}_random{P}pc_seed{S}.pt`` (trained here),
+    ``episodes.csv`` (``CURRICULUM_COLUMNS``) and ``manifest.json`` (configs, per-trial counts and
+    replay shares, summaries, provenance, wall times). Returns the manifest.
+
+    Cost: a 3M-step trial takes about 5-6 minutes of one core, so the 21 trials of the default grid
+    take about an hour with 2 workers.
+    """
+    import shutil
+
+    import pandas as pd
+
+    from goalmisgen.analysis.stats import rate_ci
+    from goalmisgen.curricula import PLR_DEFAULTS
+    from goalmisgen.sweeps import run_sweep
+
+    configs = curriculum_configs(CURRICULUM_SAMPLERS, fractions, seeds, steps, n_levels, filter_runs)
+    reused = _reusable_trials(Path(reuse) if reuse is not None else None, configs)
+    check = next(iter(reused), None)  # one reused trial is retrained to show the reuse is exact
+    to_run = [c for c in configs if c["curriculum"] != "dr" or (c["random_fraction"], c["seed"]) not in reused
+              or (c["random_fraction"], c["seed"]) == check]
+    records_dir = Path(records_dir) if records_dir is not None else RUNS / "curriculum_sweep"
+    out = Path(out_dir)
+    start = time.perf_counter()
+    records = run_sweep(curriculum_trial, to_run, records_dir, backend=backend, workers=workers, address=address,
+                        progress=progress)
+    sweep_wall = time.perf_counter() - start
+    by_config = {(r["config"]["curriculum"], r["config"]["random_fraction"], r["config"]["seed"]): r for r in records}
+
+    shutil.rmtree(out / "agents", ignore_errors=True)
+    (out / "agents").mkdir(parents=True)
+    shipped_rows = pd.read_csv(Path(reuse) / "episodes.csv") if reused else None
+    tables, trials, reproduction = [], [], None
+    for c in configs:
+        key = (c["curriculum"], c["random_fraction"], c["seed"])
+        fresh = by_config.get(key)
+        if fresh is not None:
+            res = fresh["result"]
+            name = f"{c['curriculum']}_random{100 * c['random_fraction']:g}pc_seed{c['seed']}.pt"
+            if key[0] != "dr" or key[1:] not in reused:  # the retrained check agent is the shipped one
+                shutil.copyfile(records_dir / fresh["key"] / "agent.pt", out / "agents" / name)
+            levels = {k: res["per_level"][k] for k in SWEEP_LEVEL_COLUMNS}
+            trial = {"key": fresh["key"], "agent": f"agents/{name}", "run": fresh["run"], "source": "trained here",
+                     "distinguishing": res["distinguishing"],
+                     **{k: res[k] for k in ("train_metrics", "coin_at_end", "moved_all", "moved_good")}}
+        if key[1:] in reused and key[0] == "dr":
+            old = reused[key[1:]]
+            rows = shipped_rows[(shipped_rows["random_fraction"] == c["random_fraction"])
+                                & (shipped_rows["seed"] == c["seed"])]
+            shipped_levels = {k: rows[k].astype(int).tolist() for k in SWEEP_LEVEL_COLUMNS}
+            if fresh is not None:
+                reproduction = {"config": c, "identical": shipped_levels == levels,
+                                "levels_differing": int(sum(a != b for k in SWEEP_LEVEL_COLUMNS
+                                                            for a, b in zip(shipped_levels[k], levels[k])))}
+            levels = shipped_levels
+            trial = {"agent": f"../randomization_sweep/{old['agent']}", "source": "data/randomization_sweep",
+                     "distinguishing": None,
+                     **{k: old[k] for k in ("train_metrics", "coin_at_end", "moved_all", "moved_good")}}
+        good = trial["moved_good"]
+        trial.update(config=c, coin_on_good=rate_ci(good["coin_collected"], good["n"]),
+                     end_on_good=rate_ci(good["reached_end"], good["n"]))
+        trials.append(trial)
+        tables.append(pd.DataFrame({"curriculum": c["curriculum"], "random_fraction": c["random_fraction"],
+                                    "seed": c["seed"], "level_seed": HELD_OUT_START + np.arange(c["n_levels"]),
+                                    **levels}))
+    episodes = pd.concat(tables, ignore_index=True)[list(CURRICULUM_COLUMNS)]
+    episodes.to_csv(out / "episodes.csv", index=False)
+    manifest = {
+        "experiment": "curriculum-sweep",
+        "command": command,
+        "description": f"CoinRun-grid PPO agents trained for {steps:,} steps with levels from domain randomization "
+                       f"(dr) or prioritized level replay (plr, parameters {PLR_DEFAULTS}), the coin random on a fraction "
+                       f"alpha of the training distribution's levels (alpha in "
+                       f"{[f'{100 * p:g}%' for p in sorted(set(fractions))]}, seeds {list(seeds)}), each evaluated on "
+                       f"held-out levels {HELD_OUT_START}..{HELD_OUT_START + n_levels - 1} with the coin at the end "
+                       f"and moved; good levels from {filter_runs} unmodified plays.",
+        "estimand": "per sampler and alpha: mean over training seeds of each seed's rate over its (good) levels; 95% "
+                    "CIs resample seeds and levels jointly; PLR - DR: seeds resampled within each sampler, levels shared",
+        "reuse": {"from": f"data/{Path(reuse).name}" if reused else None, "trials": len(reused),
+                  "rule": "domain-randomization trials with the same alpha, seed, steps, levels and filter come from the "
+                          "randomization sweep; the first is retrained here as a check",
+                  "reproduction": reproduction},
+        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
+        "backend": backend,
+        "workers": workers or os.cpu_count(),
+        "sweep_wall_time_s": sweep_wall,
+        "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
+        "n_levels": n_levels,
+        "episodes_file": "episodes.csv",
+        "learned_rule": LEARNED_RULE,
+        "summaries": curriculum_summaries(episodes, trials),
+        "trials": trials,
+    }
+    _write_json(out / "manifest.json", _jsonable(manifest))
+    return manifest
+
+
+EXPERIMENTS["curriculum-sweep"] = curriculum_sweep
