@@ -708,37 +708,76 @@ MAZE_EPISODE_COLUMNS = ("k", "seed", "shift", "level_seed", "maze_size", "cheese
                         "decision_corner_euclid", "decision_corner_path")
 
 
-def maze_stages(steps: int = MAZE_STEPS):
+def maze_stages(steps: int = MAZE_STEPS, cheese_region: int = 1):
     """The curriculum of the Maze agents: ``MAZE_CURRICULUM`` as ``Stage`` objects whose step
-    counts are the stages' shares of ``steps``, each rounded down to whole rollouts (at least one)."""
+    counts are the stages' shares of ``steps``, each rounded down to whole rollouts (at least one).
+
+    A cheese region wider than a stage's largest maze (k = 8 in the stage of mazes up to 7 x 7)
+    covers every maze of that stage: the stage then says ``cheese_region = max_size``, which draws
+    the same cheese squares (the region cannot be wider than the grid, see ``MazeOptions``)."""
     from goalmisgen.agents.curriculum import Stage
 
     batch = PPOConfig().batch_size
     counts = [max(1, int(steps * share) // batch) * batch for _, share in MAZE_CURRICULUM]
-    return [Stage({"max_size": size}, count) for (size, _), count in zip(MAZE_CURRICULUM, counts)]
+    return [Stage({"max_size": size, **({"cheese_region": size} if cheese_region > size else {})}, count)
+            for (size, _), count in zip(MAZE_CURRICULUM, counts)]
+
+
+def maze_curriculum(steps: int = MAZE_STEPS) -> list[dict]:
+    """The stages of ``maze_stages(steps)`` as the agents' extras and manifests record them."""
+    return [{"max_size": s.env_options["max_size"], "steps": s.total_steps} for s in maze_stages(steps)]
+
+
+def train_maze_agent(cheese_region: int, seed: int, steps: int = MAZE_STEPS, progress: bool = True):
+    """Train one Maze PPO agent (MLP, ``MAZE_OPTIONS``, cheese in the top-right k x k squares,
+    k = ``cheese_region``) through the size curriculum ``maze_stages(steps, k)``.
+
+    Returns ``(TrainResult, extras)``: extras hold the per-iteration history and the curriculum,
+    as ``save_agent(result, path, extra=extras)`` stores them."""
+    from goalmisgen.agents.curriculum import train_curriculum
+
+    config = PPOConfig(env="maze", env_options={**MAZE_OPTIONS, "cheese_region": int(cheese_region)}, seed=int(seed),
+                       total_steps=steps)
+    result = train_curriculum(config, maze_stages(steps, int(cheese_region)), progress=progress)
+    history = [{key: float(v) for key, v in h.items()} for h in result.history]
+    return result, {"history": history, "curriculum": maze_curriculum(steps)}
 
 
 def train_maze_agents(out_dir: Path | str, regions=MAZE_REGIONS, seeds=MAZE_SEEDS, steps: int = MAZE_STEPS,
                       progress: bool = True) -> list[Path]:
-    """Train one Maze PPO agent (MLP, ``MAZE_OPTIONS``) per cheese region k and seed through the
-    size curriculum ``maze_stages(steps)``; writes ``maze_k{K}_seed{S}.pt`` into ``out_dir`` with
-    the per-iteration history and the stages in its extras. Returns the paths."""
-    from goalmisgen.agents.curriculum import train_curriculum
-
+    """Train one Maze PPO agent per cheese region k and seed with ``train_maze_agent``; writes
+    ``maze_k{K}_seed{S}.pt`` into ``out_dir`` with the per-iteration history and the stages in its
+    extras. Returns the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for k in regions:
         for seed in seeds:
-            config = PPOConfig(env="maze", env_options={**MAZE_OPTIONS, "cheese_region": int(k)}, seed=int(seed),
-                               total_steps=steps)
-            stages = maze_stages(steps)
-            result = train_curriculum(config, stages, progress=progress)
-            history = [{key: float(v) for key, v in h.items()} for h in result.history]
-            curriculum = [{"max_size": s.env_options["max_size"], "steps": s.total_steps} for s in stages]
-            paths.append(save_agent(result, out / f"maze_k{k}_seed{seed}.pt",
-                                    extra={"history": history, "curriculum": curriculum}))
+            result, extras = train_maze_agent(int(k), int(seed), steps, progress=progress)
+            paths.append(save_agent(result, out / f"maze_k{k}_seed{seed}.pt", extra=extras))
     return paths
+
+
+def maze_agent_episodes(agent, k: int, seed: int, n_levels: int = MAZE_LEVELS):
+    """Play a Maze agent on ``n_levels`` held-out levels (seeds from ``HELD_OUT_START``) with its
+    training options (shift "train") and with the cheese anywhere (shift "test"), as ``maze``
+    does: one ``evaluate_game`` per shift, seeded by the training seed.
+
+    Returns a DataFrame with ``MAZE_EPISODE_COLUMNS`` (NaN decision-square columns on the training
+    shift's rows), one row per shift x level."""
+    import pandas as pd
+
+    from goalmisgen.analysis.evaluate import evaluate_game
+
+    rows = []
+    for shift in ("train", "test"):
+        ev = evaluate_game(agent, n_levels=n_levels, start_level=HELD_OUT_START, shift=shift, seed=int(seed))
+        rows.append(ev.episodes.assign(k=int(k), seed=int(seed), shift=shift))
+    table = pd.concat(rows, ignore_index=True)
+    for c in MAZE_EPISODE_COLUMNS:
+        if c not in table:
+            table[c] = np.nan  # the training shift's rows have no decision-square columns
+    return table[list(MAZE_EPISODE_COLUMNS)]
 
 
 def _wilson(column) -> dict:
@@ -795,7 +834,7 @@ def maze(out_dir: Path | str = DATA / "maze", train_agents_first: bool = True, r
     """
     import pandas as pd
 
-    from goalmisgen.analysis.evaluate import evaluate_game, seeds_summary
+    from goalmisgen.analysis.evaluate import seeds_summary
 
     out = Path(out_dir)
     train_start = time.perf_counter()
@@ -808,15 +847,7 @@ def maze(out_dir: Path | str = DATA / "maze", train_agents_first: bool = True, r
         for seed in seeds:
             path = out / f"maze_k{k}_seed{seed}.pt"
             agent = load_agent(path)
-            rows = []
-            for shift in ("train", "test"):
-                ev = evaluate_game(agent, n_levels=n_levels, start_level=HELD_OUT_START, shift=shift, seed=int(seed))
-                rows.append(ev.episodes.assign(k=int(k), seed=int(seed), shift=shift))
-            table = pd.concat(rows, ignore_index=True)
-            for c in MAZE_EPISODE_COLUMNS:
-                if c not in table:
-                    table[c] = np.nan  # the training shift's rows have no decision-square columns
-            table = table[list(MAZE_EPISODE_COLUMNS)]
+            table = maze_agent_episodes(agent, int(k), int(seed), n_levels)
             tables.append(table)
             entries.append({
                 "file": path.name,
@@ -867,6 +898,306 @@ def maze(out_dir: Path | str = DATA / "maze", train_agents_first: bool = True, r
     }
     _write_json(out / "manifest.json", _jsonable(manifest))
     return manifest
+
+
+# ---------------------------------------------------------------- chapter 3: the region-size sweep
+
+MAZE_REGION_SWEEP = (1, 2, 3, 5, 8, 15)
+"""Cheese regions k of the region-size sweep. Rooms sit on even coordinates, so k = 2 adds the
+passages next to the corner room, k = 3 the three rooms beside it, k = 5 the nine rooms of the
+top-right 5 x 5 squares. The region is the maze's own top-right k x k squares, so it covers the whole
+of every maze whose side is at most k: k = 8 is "anywhere" on mazes of side 5 and 7 and about a
+quarter of a 15 x 15 maze; k = 15 is "anywhere" on every maze (the cheese-anywhere control of the
+orthogonality section). ``maze_region_share`` measures the share of squares each k covers."""
+MAZE_REGION_COLUMNS = ("k", "seed", "shift", "level_seed", "maze_size", "cheese_collected", "reached_corner",
+                       "navigated", "timed_out", "steps", "good", "cheese_in_region")
+"""Columns of data/maze_regions/episodes.csv.gz (one row per agent x shift x held-out level);
+``cheese_in_region``: the cheese lies in the agent's training region (always so under "train")."""
+MAZE_REGION_PURSUIT_MIN = 0.5
+MAZE_REGION_RULE = ("the cheese-pursuit threshold is the smallest k whose cheese rate on good test mazes (the cheese off "
+                    f"the path to the corner, cheese anywhere) has a 95% CI lower end of at least {MAZE_REGION_PURSUIT_MIN}"
+                    " (mean over seeds, seeds and levels resampled jointly); None if no k reaches it")
+MAZE_REGION_AGENT_BYTES = 1_413_963
+"""Size of one Maze MLP checkpoint (data/maze): twelve more would add about 17 MB, so the sweep's
+new agents stay in runs/maze_regions and only their per-level rows and manifest are shipped."""
+
+
+def maze_region_configs(regions=MAZE_REGION_SWEEP, seeds=MAZE_SEEDS, steps: int = MAZE_STEPS,
+                        n_levels: int = MAZE_LEVELS) -> list[dict]:
+    """One ``maze_region_trial`` config per (k, seed), k outermost."""
+    from goalmisgen.validation import check_int
+
+    regions = [check_int("cheese_region", k, low=1, high=15) for k in regions]
+    seeds = [check_int("seed", s, low=0) for s in seeds]
+    if not regions or not seeds:
+        raise ValueError(f"regions={regions!r}, seeds={seeds!r} are not allowed: both must be non-empty")
+    if len(set(regions)) != len(regions) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"regions={regions!r}, seeds={seeds!r} are not allowed: the values of each must differ")
+    steps = check_int("steps", steps, low=1)
+    n_levels = check_int("n_levels", n_levels, low=1, high=100_000)
+    return [{"cheese_region": k, "seed": s, "steps": steps, "n_levels": n_levels} for k in regions for s in seeds]
+
+
+def _cheese_in_region(k: int, n_levels: int) -> np.ndarray:
+    """(n_levels,) bool: on the held-out test mazes (cheese anywhere), whether the cheese lies in
+    the maze's top-right k x k squares."""
+    levels = _test_mazes(n_levels)
+    far = levels.origin + levels.size - 1
+    return (levels.cheese_x > far - k) & (levels.cheese_y > far - k)
+
+
+@functools.lru_cache(maxsize=4)
+def _test_mazes(n_levels: int):
+    """The held-out test mazes (``MAZE_OPTIONS``, cheese anywhere) that ``maze_agent_episodes`` plays."""
+    from goalmisgen.envs.maze import MazeOptions
+    from goalmisgen.envs.maze_levels import generate_levels
+
+    options = MazeOptions(**{**MAZE_OPTIONS, "cheese_placement": "anywhere"})
+    seeds = np.arange(HELD_OUT_START, HELD_OUT_START + n_levels, dtype=np.int64)
+    return generate_levels(seeds, options.min_size, options.max_size, options.cheese_placement, options.cheese_region)
+
+
+def maze_region_share(k: int, n_levels: int = MAZE_LEVELS) -> float:
+    """Mean over the held-out test mazes of the share of their cheese squares (open squares but
+    the start) that lie in the top-right k x k squares: how often "cheese anywhere" already falls
+    inside the training region of k."""
+    levels = _test_mazes(n_levels)
+    G = levels.wall.shape[1]
+    ax = np.arange(G)
+    far = levels.origin + levels.size - 1
+    near = (ax[None, :] > (far - k)[:, None]) & (ax[None, :] <= far[:, None])
+    candidates = ~levels.wall
+    candidates[np.arange(len(far)), levels.origin, levels.origin] = False
+    inside = (candidates & near[:, :, None] & near[:, None, :]).sum(axis=(1, 2))
+    return float(np.mean(inside / candidates.sum(axis=(1, 2))))
+
+
+def _maze_region_levels(table, k: int, n_levels: int) -> dict:
+    """Per-shift per-level lists of a Maze agent's ``maze_agent_episodes`` table."""
+    out = {}
+    for shift in ("train", "test"):
+        rows = table[table["shift"] == shift]
+        levels = {c: rows[c].astype(int).tolist() for c in MAZE_REGION_COLUMNS[4:-1]}
+        levels["cheese_in_region"] = ([1] * n_levels if shift == "train"
+                                      else _cheese_in_region(k, n_levels).astype(int).tolist())
+        out[shift] = levels
+    return out
+
+
+def maze_region_trial(config: dict):
+    """Train one Maze agent exactly as ``train_maze_agents`` does for cheese region
+    ``config["cheese_region"]`` and seed ``config["seed"]`` (``config["steps"]`` steps through the
+    size curriculum), then play it as ``maze`` does (``maze_agent_episodes``: ``config["n_levels"]``
+    held-out levels, training options and cheese anywhere).
+
+    Returns a ``sweeps.TrialOutput``: the result holds the training metrics and per-shift
+    per-level lists (``MAZE_REGION_COLUMNS`` after ``level_seed``); the checkpoint (history and
+    curriculum in its extras) comes back as ``agent.pt``."""
+    import tempfile
+
+    from goalmisgen.agents import agent_from_result
+    from goalmisgen.sweeps import TrialOutput
+    from goalmisgen.validation import check_int, check_known_keys
+
+    keys = ("cheese_region", "seed", "steps", "n_levels")
+    check_known_keys("maze_region_trial config key(s)", config, keys)
+    missing = [k for k in keys if k not in config]
+    if missing:
+        raise ValueError(f"maze_region_trial config lacks {missing}: it needs {list(keys)}")
+    k = check_int("cheese_region", config["cheese_region"], low=1, high=15)
+    seed = check_int("seed", config["seed"], low=0)
+    n_levels = check_int("n_levels", config["n_levels"], low=1, high=100_000)
+    start = time.perf_counter()
+    result, extras = train_maze_agent(k, seed, check_int("steps", config["steps"], low=1), progress=False)
+    train_s = time.perf_counter() - start
+    table = maze_agent_episodes(agent_from_result(result), k, seed, n_levels)
+    out = {"train_metrics": {m: result.metrics[m] for m in ("total_steps", "episodes", "intended_rate", "mean_return")},
+           "first_level": HELD_OUT_START, "per_level": _maze_region_levels(table, k, n_levels)}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = save_agent(result, Path(tmp) / "agent.pt", extra=extras).read_bytes()
+    return TrialOutput(out, files={"agent.pt": data},
+                       timings={"train_s": train_s, "eval_s": time.perf_counter() - start - train_s})
+
+
+def _reusable_maze_agents(reuse: Path | None, configs: list[dict]) -> dict:
+    """Configs whose agent the Maze experiment in ``reuse`` (data/maze) already trained and played
+    with the same settings: {(k, seed): that agent's path}. Same settings: the same steps per
+    agent, held-out levels, curriculum and env options (``MAZE_OPTIONS`` with that k), and the
+    checkpoint is there."""
+    if reuse is None or not (Path(reuse) / "manifest.json").is_file():
+        return {}
+    manifest = json.loads((Path(reuse) / "manifest.json").read_text())
+    found = {}
+    for c in configs:
+        if manifest.get("steps_per_agent") != c["steps"] or manifest.get("n_levels") != c["n_levels"]:
+            continue
+        options = {**MAZE_OPTIONS, "cheese_region": c["cheese_region"], "max_size": MAZE_CURRICULUM[-1][0]}
+        for entry in manifest.get("agents", []):
+            path = Path(reuse) / entry["file"]
+            if (entry["cheese_region"] == c["cheese_region"] and entry["seed"] == c["seed"]
+                    and entry["config"]["env_options"] == options and entry["curriculum"] == maze_curriculum(c["steps"])
+                    and path.is_file()):
+                found[(c["cheese_region"], c["seed"])] = path
+    return found
+
+
+def maze_region_summaries(episodes, region_share: dict | None = None) -> dict:
+    """Per k (keys like "k5"): the mean over seeds of each seed's rate, 95% CIs resampling seeds and
+    levels jointly (``seeds_summary``): training-distribution cheese rate; under the shift (cheese
+    anywhere) cheese and corner rates on all test mazes, on good ones (cheese off the path to the
+    corner) and on good ones whose cheese lies outside the training region; and the pursuit
+    threshold (``MAZE_REGION_RULE``)."""
+    from goalmisgen.analysis.evaluate import seeds_summary
+
+    df = episodes.assign(good_outside=lambda d: d["good"].astype(bool) & ~d["cheese_in_region"].astype(bool))
+    per_k = {}
+    for k, rows in df.groupby("k", sort=True):
+        train, test = rows[rows["shift"] == "train"], rows[rows["shift"] == "test"]
+        per_k[f"k{int(k)}"] = {
+            "cheese_region": int(k),
+            "seeds": sorted(int(s) for s in rows["seed"].unique()),
+            "region_share": None if region_share is None else region_share.get(int(k)),
+            "train_cheese_collected": seeds_summary(train, "cheese_collected"),
+            "train_navigated": seeds_summary(train, "navigated"),
+            "test_cheese_collected": seeds_summary(test, "cheese_collected"),
+            "test_reached_corner": seeds_summary(test, "reached_corner"),
+            "test_navigated": seeds_summary(test, "navigated"),
+            "test_good_cheese_collected": seeds_summary(test, "cheese_collected", "good"),
+            "test_good_reached_corner": seeds_summary(test, "reached_corner", "good"),
+            "test_good_navigated": seeds_summary(test, "navigated", "good"),
+            "test_good_outside_cheese_collected": (seeds_summary(test, "cheese_collected", "good_outside")
+                                                   if test["good_outside"].any() else None),
+        }
+    return {"per_k": per_k, "pursuit_threshold": maze_region_threshold(per_k)}
+
+
+def maze_region_threshold(per_k: dict) -> dict:
+    """The smallest k whose ``test_good_cheese_collected`` CI lower end is at least
+    ``MAZE_REGION_PURSUIT_MIN`` (``MAZE_REGION_RULE``), or None."""
+    ks = sorted(v["cheese_region"] for v in per_k.values())
+    hit = [k for k in ks if per_k[f"k{k}"]["test_good_cheese_collected"]["ci_low"] >= MAZE_REGION_PURSUIT_MIN]
+    return {"k": hit[0] if hit else None, "rule": MAZE_REGION_RULE, "min_ci_low": MAZE_REGION_PURSUIT_MIN}
+
+
+def maze_regions(out_dir: Path | str = DATA / "maze_regions", records_dir: Path | str | None = None,
+                 regions=MAZE_REGION_SWEEP, seeds=MAZE_SEEDS, steps: int = MAZE_STEPS, n_levels: int = MAZE_LEVELS,
+                 reuse: Path | str | None = DATA / "maze", retrain_check: bool = True, backend: str = "local",
+                 workers: int | None = None, address: str | None = None, progress: bool = True,
+                 command: str = "python -m goalmisgen regenerate maze-regions") -> dict:
+    """Chapter 3's region-size sweep: where does the Maze agent start to pursue the cheese?
+    ``maze_region_trial`` for every cheese region k x seed on the sweep runner (records and the new
+    agents in ``records_dir``, default ``runs/maze_regions``, so an interrupted sweep resumes).
+
+    Agents that the Maze experiment in ``reuse`` (data/maze: k = 1 and 5) already trained with the
+    same settings are not retrained: they are played again here (a cheap re-evaluation whose rows
+    the manifest compares with the shipped ones). With ``retrain_check`` the first of them is also
+    retrained on the runner, and the manifest says whether its per-level outcomes match exactly.
+
+    Writes into ``out_dir``: ``episodes.csv.gz`` (``MAZE_REGION_COLUMNS``, one row per agent x shift
+    x level) and ``manifest.json`` (configs, where each agent is, per-agent Wilson rates, per-k
+    summaries with CIs over seeds and levels, the pursuit threshold, provenance, wall times). The new
+    agents are not shipped (``MAZE_REGION_AGENT_BYTES``). Returns the manifest.
+
+    Cost: one 2M-step Maze agent takes about 4 to 5 minutes of one core, so the default grid's 12
+    new agents (and the retrained check) take about 35 minutes with 2 workers.
+    """
+    import pandas as pd
+
+    from goalmisgen.sweeps import run_sweep
+    from goalmisgen.validation import check_bool
+
+    retrain_check = check_bool("retrain_check", retrain_check)
+    configs = maze_region_configs(regions, seeds, steps, n_levels)
+    reused = _reusable_maze_agents(Path(reuse) if reuse is not None else None, configs)
+    check = next(iter(reused), None) if retrain_check else None
+    to_run = [c for c in configs if (c["cheese_region"], c["seed"]) not in reused
+              or (c["cheese_region"], c["seed"]) == check]
+    records_dir = Path(records_dir) if records_dir is not None else RUNS / "maze_regions"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    records = run_sweep(maze_region_trial, to_run, records_dir, backend=backend, workers=workers, address=address,
+                        progress=progress) if to_run else []
+    sweep_wall = time.perf_counter() - start
+    by_config = {(r["config"]["cheese_region"], r["config"]["seed"]): r for r in records}
+    shipped = pd.read_csv(Path(reuse) / "episodes.csv") if reused else None
+
+    tables, trials, checks = [], [], []
+    eval_start = time.perf_counter()
+    for c in configs:
+        key = (c["cheese_region"], c["seed"])
+        if key in reused:
+            agent = load_agent(reused[key])
+            levels = _maze_region_levels(maze_agent_episodes(agent, *key, c["n_levels"]), key[0], c["n_levels"])
+            rows = shipped[(shipped["k"] == key[0]) & (shipped["seed"] == key[1])]
+            same = all(rows[rows["shift"] == shift][m].astype(int).tolist() == levels[shift][m]
+                       for shift in ("train", "test") for m in ("cheese_collected", "reached_corner", "steps"))
+            trial = {"agent": str(reused[key].relative_to(DATA.parent)) if reused[key].is_relative_to(DATA.parent)
+                     else str(reused[key]), "source": f"{Path(reuse).name} (re-evaluated here)",
+                     "train_metrics": {m: agent.metrics[m] for m in ("total_steps", "episodes", "intended_rate", "mean_return")},
+                     "matches_shipped_rows": same}
+            fresh = by_config.get(key)
+            if fresh is not None:
+                diff = sum(a != b for shift in ("train", "test") for m in MAZE_REGION_COLUMNS[4:]
+                           for a, b in zip(fresh["result"]["per_level"][shift][m], levels[shift][m]))
+                checks.append({"config": c, "key": fresh["key"], "identical": diff == 0, "values_differing": int(diff)})
+        else:
+            fresh = by_config[key]
+            levels = fresh["result"]["per_level"]
+            agent_path = records_dir / fresh["key"] / "agent.pt"
+            trial = {"key": fresh["key"], "agent": str(agent_path.relative_to(DATA.parent))
+                     if agent_path.is_relative_to(DATA.parent) else str(agent_path),
+                     "source": "trained here", "run": fresh["run"], "train_metrics": fresh["result"]["train_metrics"]}
+        for shift in ("train", "test"):
+            tables.append(pd.DataFrame({"k": key[0], "seed": key[1], "shift": shift,
+                                        "level_seed": HELD_OUT_START + np.arange(c["n_levels"]),
+                                        **{m: levels[shift][m] for m in MAZE_REGION_COLUMNS[4:]}}))
+        test = tables[-1]
+        good = test["good"].astype(bool)
+        trial.update(config=c, train_cheese_collected=_wilson(tables[-2]["cheese_collected"]),
+                     test_good_cheese_collected=_wilson(test.loc[good, "cheese_collected"]),
+                     test_good_reached_corner=_wilson(test.loc[good, "reached_corner"]))
+        trials.append(trial)
+    evaluation_wall = time.perf_counter() - eval_start
+    episodes = pd.concat(tables, ignore_index=True)[list(MAZE_REGION_COLUMNS)]
+    episodes.to_csv(out / "episodes.csv.gz", index=False)
+    share = {int(k): maze_region_share(int(k), n_levels) for k in regions}
+    manifest = {
+        "experiment": "maze-regions",
+        "command": command,
+        "description": f"Maze agents trained as data/maze's (MLP, {MAZE_OPTIONS}, {steps:,} steps through the size "
+                       f"curriculum {maze_curriculum(steps)}) with the training cheese in the top-right k x k squares, k in "
+                       f"{sorted(int(k) for k in regions)}, seeds {list(seeds)}; each played on held-out levels "
+                       f"{HELD_OUT_START}..{HELD_OUT_START + n_levels - 1} with its training options and with the cheese "
+                       "anywhere. Good mazes: the cheese off the path to the corner.",
+        "estimand": "per k: mean over seeds of each seed's rate over its (good) levels, 95% CIs resampling seeds and "
+                    "levels jointly; per agent: Wilson intervals",
+        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
+        "backend": backend,
+        "workers": workers or os.cpu_count(),
+        "sweep_wall_time_s": sweep_wall,
+        "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
+        "evaluation_wall_time_s": evaluation_wall,
+        "steps_per_agent": steps,
+        "n_levels": n_levels,
+        "episodes_file": "episodes.csv.gz",
+        "episodes_size_bytes": (out / "episodes.csv.gz").stat().st_size,
+        "agents_shipped": False,
+        "agents_note": (f"the agents trained here stay in {records_dir.name}/<key>/agent.pt under the runs folder (about "
+                        f"{MAZE_REGION_AGENT_BYTES / 1e6:.1f} MB each, too large to ship); the reused ones are data/maze's"),
+        "reuse": {"from": f"data/{Path(reuse).name}" if reused else None, "trials": len(reused),
+                  "rule": "agents of data/maze with the same k, seed, steps, levels, curriculum and options are played "
+                          "again instead of retrained; with retrain_check the first is also retrained here",
+                  "retrained_check": checks[0] if checks else None},
+        "region_share": {f"k{k}": v for k, v in share.items()},
+        "summaries": maze_region_summaries(episodes, share),
+        "trials": trials,
+    }
+    _write_json(out / "manifest.json", _jsonable(manifest))
+    return manifest
+
+
+EXPERIMENTS["maze-regions"] = maze_regions
 
 
 # ---------------------------------------------------------------- chapter 3: the Keys and Chests agents
