@@ -115,3 +115,16 @@ def test_a_tiny_sweep_reuses_a_maze_agent_exactly_and_trains_the_rest(tmp_path):
     assert per_k["k15"]["test_good_outside_cheese_collected"] is None
     assert manifest["summaries"]["pursuit_threshold"]["k"] in (None, 1, 15)
     assert manifest["agents_shipped"] is False and not list((tmp_path / "out").glob("*.pt"))
+
+
+def test_the_command_line_takes_sweep_and_seed_options_for_maze_regions_and_checks_them(capsys):
+    from goalmisgen.__main__ import _check_maze_args, _check_sweep_args, _parser, main
+
+    args = _parser().parse_args(["regenerate", "maze-regions", "--workers", "2", "--seeds", "0", "1", "--steps", "50000"])
+    assert _check_sweep_args(args) == {"backend": "local", "workers": 2, "address": None}
+    assert _check_maze_args(args) == {"seeds": (0, 1), "steps": 50000,
+                                      "command": "python -m goalmisgen regenerate maze-regions --seeds 0 1 --steps 50000"}
+    assert main(["regenerate", "maze-regions", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+    assert main(["regenerate", "maze-regions", "--seeds", "1", "1"]) == 2
+    assert main(["regenerate", "maze", "--workers", "2"]) == 2

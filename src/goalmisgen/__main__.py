@@ -10,6 +10,7 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen regenerate randomization-sweep [--backend ray] [--ray-address ADDR] [--workers N]
     python -m goalmisgen regenerate coin-support [--backend ray] [--ray-address ADDR] [--workers N]
     python -m goalmisgen regenerate maze [--seeds 0 1 2] [--steps N]
+    python -m goalmisgen regenerate maze-regions [--backend ray] [--workers N] [--seeds 0 1 2] [--steps N]
     python -m goalmisgen regenerate keys-chests [--seeds 0 1 2] [--steps N]
 
 ``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
@@ -41,9 +42,9 @@ from goalmisgen.validation import check_float, check_int
 ENVS = ("coinrun", "procgen-coinrun")
 MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than this is a typo
 RENAME_EXCHANGE = 2
-SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support", "curriculum-sweep")
+SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support", "curriculum-sweep", "maze-regions")
 """Experiments whose trials run on goalmisgen.sweeps (--backend, --workers, --ray-address)."""
-SEEDED_EXPERIMENTS = ("maze", "keys-chests")
+SEEDED_EXPERIMENTS = ("maze", "keys-chests", "maze-regions")
 """Experiments that take --seeds and --steps."""
 
 
@@ -81,16 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "curriculum-sweep", "maze", "keys-chests", "all"))
+    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "curriculum-sweep", "maze", "maze-regions", "keys-chests", "all"))
     r.add_argument("--backend", default="local", choices=("local", "ray"),
-                   help="randomization-sweep and coin-support only: run the trials on a local process pool or on Ray")
-    r.add_argument("--workers", type=int, default=None, help="randomization-sweep and coin-support only: processes (default: every core)")
+                   help=f"{', '.join(SWEEP_EXPERIMENTS)} only: run the trials on a local process pool or on Ray")
+    r.add_argument("--workers", type=int, default=None, help=f"{', '.join(SWEEP_EXPERIMENTS)} only: processes (default: every core)")
     r.add_argument("--ray-address", default=None,
                    help="with --backend ray: join this Ray cluster (default: start Ray here)")
     r.add_argument("--seeds", type=int, nargs="+", default=None,
-                   help="maze and keys-chests only: training seeds (default: experiments.MAZE_SEEDS, KEYS_CHESTS_SEEDS)")
+                   help=f"{', '.join(SEEDED_EXPERIMENTS)} only: training seeds (default: experiments.MAZE_SEEDS, KEYS_CHESTS_SEEDS)")
     r.add_argument("--steps", type=int, default=None,
-                   help="maze and keys-chests only: environment steps per agent (default: experiments.MAZE_STEPS, KEYS_CHESTS_STEPS)")
+                   help=f"{', '.join(SEEDED_EXPERIMENTS)} only: environment steps per agent (default: experiments.MAZE_STEPS, KEYS_CHESTS_STEPS)")
     return p
 
 
@@ -229,7 +230,7 @@ def _check_sweep_args(args) -> dict:
     if args.experiment not in SWEEP_EXPERIMENTS and (args.backend != "local" or args.workers is not None
                                                      or args.ray_address is not None):
         raise ValueError(f"--backend, --workers and --ray-address are not allowed with {args.experiment!r}: "
-                         f"only {' and '.join(SWEEP_EXPERIMENTS)} run on the sweep runner")
+                         f"only {', '.join(SWEEP_EXPERIMENTS)} run on the sweep runner")
     return {"backend": args.backend, "workers": args.workers, "address": args.ray_address}
 
 
@@ -240,7 +241,7 @@ def _check_maze_args(args) -> dict:
     if args.experiment not in SEEDED_EXPERIMENTS:
         if seeds is not None or steps is not None:
             raise ValueError(f"--seeds and --steps are not allowed with {args.experiment!r}: only "
-                             f"{' and '.join(SEEDED_EXPERIMENTS)} take them")
+                             f"{', '.join(SEEDED_EXPERIMENTS)} take them")
         return {}
     command = f"python -m goalmisgen regenerate {args.experiment}"
     options = {}
@@ -307,6 +308,8 @@ def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict 
             experiments.coin_support(out_dir=staged, **(sweep_options or {}))
         elif name == "curriculum-sweep":
             experiments.curriculum_sweep(out_dir=staged, **(sweep_options or {}))
+        elif name == "maze-regions":
+            experiments.maze_regions(out_dir=staged, **(sweep_options or {}), **(maze_options or {}))
         else:
             data = experiments.DATA
             experiments.DATA = Path(staging)  # procgen_evaluation writes next to the agent, under DATA
