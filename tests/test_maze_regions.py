@@ -128,3 +128,23 @@ def test_the_command_line_takes_sweep_and_seed_options_for_maze_regions_and_chec
     assert "--workers" in capsys.readouterr().err
     assert main(["regenerate", "maze-regions", "--seeds", "1", "1"]) == 2
     assert main(["regenerate", "maze", "--workers", "2"]) == 2
+
+
+def test_the_region_sweep_figure_draws_both_rates_per_k_with_the_threshold():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from goalmisgen.analysis.plots import REGION_METRICS, region_sweep_alt_text, region_sweep_figure, region_sweep_table
+
+    per_k = {f"k{k}": {"cheese_region": k, "region_share": ex.maze_region_share(k, 100),
+                       **{m: {"mean": mean, "ci_low": mean - 0.05, "ci_high": mean + 0.05, "n_seeds": 3}
+                          for m, mean in zip(REGION_METRICS, (0.1 + k / 20, 0.9 - k / 20, 0.6))}}
+             for k in (1, 3, 8)}
+    table = region_sweep_table(per_k)
+    assert len(table) == 3 * len(REGION_METRICS) and list(table["k"][:3]) == [1, 3, 8]
+    runs = pd.DataFrame({"k": [1, 8], "seed": [0, 0], "metric": ["test_good_cheese_collected"] * 2, "rate": [0.1, 0.5]})
+    fig = region_sweep_figure(table, runs, threshold=8)
+    ax = fig.axes[0]
+    assert len(ax.lines) == len(REGION_METRICS) + 2  # three series, the threshold and the one-half line
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["1", "3", "8"]
+    assert "k = 1 reach the cheese 15%" in region_sweep_alt_text(table)

@@ -207,6 +207,74 @@ def fraction_sweep_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = Non
     return fig
 
 
+REGION_METRICS = {"test_good_cheese_collected": "reached the cheese (cheese anywhere, good mazes)",
+                  "test_good_reached_corner": "reached the corner (cheese anywhere, good mazes)",
+                  "train_cheese_collected": "reached the cheese (training distribution)"}
+"""The series of ``region_sweep_figure``: keys of data/maze_regions' per-k summaries, and labels."""
+
+
+def region_sweep_table(per_k: dict) -> pd.DataFrame:
+    """data/maze_regions' ``summaries["per_k"]`` as one row per (k, metric of ``REGION_METRICS``)
+    with ``k``, ``region_share``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``n_seeds``."""
+    rows = [{"k": v["cheese_region"], "region_share": v["region_share"], "metric": m,
+             **{c: v[m][c] for c in ("mean", "ci_low", "ci_high", "n_seeds")}}
+            for v in per_k.values() for m in REGION_METRICS]
+    return pd.DataFrame(rows).sort_values(["metric", "k"], ignore_index=True)
+
+
+def region_sweep_figure(table: pd.DataFrame, runs: pd.DataFrame | None = None, threshold: int | None = None):
+    """Cheese and corner rates of Maze agents against the side k of their training cheese region.
+
+    Args:
+        table: ``region_sweep_table`` rows (mean and 95% CI over seeds and levels per k and metric).
+        runs: optional, one row per (k, seed, metric) with ``rate``: each agent's own rate as a dot.
+        threshold: optional k marked by a dotted line (the smallest k that pursues the cheese).
+
+    The trained k are spread evenly along the x axis, each labelled with the share of a test maze's
+    squares its region covers. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    ks = sorted(set(int(k) for k in table["k"]))
+    position = {k: i for i, k in enumerate(ks)}
+    fig, ax = plt.subplots(figsize=(6.6, 3.9), dpi=100)
+    for i, (metric, label) in enumerate(REGION_METRICS.items()):
+        part = table[table["metric"] == metric].sort_values("k")
+        x = np.array([position[int(k)] for k in part["k"]])
+        colour, style = (PALETTE[0], "-") if i == 0 else (PALETTE[1], "--") if i == 1 else ("0.45", ":")
+        ax.fill_between(x, part["ci_low"], part["ci_high"], color=colour, alpha=0.18 if i < 2 else 0.1, linewidth=0)
+        ax.plot(x, part["mean"], marker="o", color=colour, linestyle=style, label=label)
+        if runs is not None and i < 2:
+            r = runs[runs["metric"] == metric]
+            ax.scatter([position[int(k)] + 0.08 * (i - 0.5) for k in r["k"]], r["rate"], marker=".", s=28,
+                       color=colour, alpha=0.55, zorder=3)
+    if threshold is not None:
+        ax.axvline(position[int(threshold)], color="0.35", linestyle=":", linewidth=1.2)
+        ax.text(position[int(threshold)] - 0.06, 0.03, "first k whose cheese CI\nclears one half", fontsize=7.5,
+                color="0.25", ha="right", va="bottom")
+    ax.axhline(0.5, color="0.7", linewidth=0.8)
+    shares = table.drop_duplicates("k").set_index("k")["region_share"]
+    ax.set_xticks(np.arange(len(ks)), [f"{k}\n({100 * shares[k]:.0f}%)" if pd.notna(shares[k]) else f"{k}" for k in ks])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("side k of the training cheese region (share of a test maze's squares)")
+    ax.set_ylabel("share of mazes")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1, frameon=False, fontsize=8.5)
+    fig.tight_layout()
+    return fig
+
+
+def region_sweep_alt_text(table: pd.DataFrame) -> str:
+    """Alt text of ``region_sweep_figure``: the cheese and corner rates at the smallest and largest k."""
+    part = table.set_index(["metric", "k"])["mean"]
+    lo, hi = int(table["k"].min()), int(table["k"].max())
+    c, r = "test_good_cheese_collected", "test_good_reached_corner"
+    return (f"Line chart over cheese-region sides k from {lo} to {hi}. On test mazes with the cheese off the corner's "
+            f"path, agents trained with k = {lo} reach the cheese {100 * part[(c, lo)]:.0f}% and the corner "
+            f"{100 * part[(r, lo)]:.0f}% of the time; with k = {hi}, the cheese {100 * part[(c, hi)]:.0f}% and the corner "
+            f"{100 * part[(r, hi)]:.0f}%.")
+
+
 def behaviour_graph(ax, weights: dict, title: str = "") -> None:
     """Draw a small causal graph: the coin's position and the end of the level (causes) -> where
     the agent goes (collects the coin / reaches the end) -> reward (only through the coin).

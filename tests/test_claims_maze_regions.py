@@ -1,0 +1,102 @@
+"""Chapter 3's region-size sweep (data/maze_regions, ``experiments.maze_regions``): its claims on the
+shipped per-level rows. Skipped until the sweep has been run and shipped.
+
+Claims:
+- The rows are complete (every k x seed x shift x held-out level) and the manifest's summaries and
+  pursuit threshold are what its rule computes from them.
+- The reused k = 1 and k = 5 agents are data/maze's: their rows here are data/maze's rows, a fresh
+  play of one of them matches, and the retrained check agent matched its shipped twin exactly.
+- Widening the training region moves the agents from the corner to the cheese: on good test mazes
+  the widest region's agents reach the cheese more often and the corner less often than the k = 1
+  agents (seeds resampled within each group, levels shared).
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from goalmisgen import experiments as ex
+from goalmisgen.agents import load_agent
+from goalmisgen.analysis.evaluate import seeds_matrix
+from goalmisgen.analysis.stats import group_difference_ci
+from goalmisgen.paths import data_dir
+
+DATA = data_dir()
+FOLDER = DATA / "maze_regions"
+if not (FOLDER / "manifest.json").is_file():
+    pytest.skip("data/maze_regions is not there yet: python -m goalmisgen regenerate maze-regions",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return json.loads((FOLDER / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def episodes(manifest):
+    return pd.read_csv(FOLDER / manifest["episodes_file"])
+
+
+def test_the_rows_are_complete(manifest, episodes):
+    ks = sorted({t["config"]["cheese_region"] for t in manifest["trials"]})
+    seeds = sorted({t["config"]["seed"] for t in manifest["trials"]})
+    assert list(episodes.columns) == list(ex.MAZE_REGION_COLUMNS)
+    assert len(episodes) == len(ks) * len(seeds) * 2 * manifest["n_levels"]
+    counts = episodes.groupby(["k", "seed", "shift"]).size()
+    assert (counts == manifest["n_levels"]).all() and len(counts) == len(ks) * len(seeds) * 2
+    assert (episodes.loc[episodes["shift"] == "train", "cheese_in_region"] == 1).all()
+
+
+def test_the_manifest_summaries_and_threshold_are_what_the_rule_computes(manifest, episodes):
+    share = {int(k[1:]): v for k, v in manifest["region_share"].items()}
+    again = ex._jsonable(ex.maze_region_summaries(episodes, share))
+    assert again == manifest["summaries"]
+    per_k = manifest["summaries"]["per_k"]
+    k = manifest["summaries"]["pursuit_threshold"]["k"]
+    lows = {v["cheese_region"]: v["test_good_cheese_collected"]["ci_low"] for v in per_k.values()}
+    if k is None:
+        assert all(low < ex.MAZE_REGION_PURSUIT_MIN for low in lows.values())
+    else:
+        assert lows[k] >= ex.MAZE_REGION_PURSUIT_MIN
+        assert all(low < ex.MAZE_REGION_PURSUIT_MIN for kk, low in lows.items() if kk < k)
+
+
+def test_the_reused_agents_are_data_mazes_and_the_retrained_check_matched_exactly(manifest, episodes):
+    reused = [t for t in manifest["trials"] if t["source"] != "trained here"]
+    assert reused and all(t["matches_shipped_rows"] for t in reused)
+    check = manifest["reuse"]["retrained_check"]
+    assert check is not None and check["identical"], check
+    maze = pd.read_csv(DATA / "maze" / "episodes.csv")
+    for t in reused:
+        k, s = t["config"]["cheese_region"], t["config"]["seed"]
+        here = episodes[(episodes["k"] == k) & (episodes["seed"] == s)]
+        there = maze[(maze["k"] == k) & (maze["seed"] == s)]
+        for m in ("cheese_collected", "reached_corner", "steps", "maze_size"):
+            assert here[m].tolist() == there[m].astype(int).tolist(), (k, s, m)
+
+
+def test_a_fresh_play_of_a_reused_agent_matches_its_rows(manifest, episodes):
+    t = next(t for t in manifest["trials"] if t["source"] != "trained here")
+    k, s = t["config"]["cheese_region"], t["config"]["seed"]
+    n = 60
+    fresh = ex.maze_agent_episodes(load_agent(DATA.parent / t["agent"]), k, s, n)
+    rows = episodes[(episodes["k"] == k) & (episodes["seed"] == s)]
+    for shift in ("train", "test"):
+        a = fresh[fresh["shift"] == shift]["cheese_collected"].astype(int).to_numpy()
+        b = rows[rows["shift"] == shift]["cheese_collected"].to_numpy()[:n]
+        assert (a == b).all(), shift
+
+
+def test_widening_the_region_moves_the_agents_from_the_corner_to_the_cheese(episodes):
+    test = episodes[episodes["shift"] == "test"]
+    narrow, wide = test[test["k"] == test["k"].min()], test[test["k"] == test["k"].max()]
+    cheese = group_difference_ci(seeds_matrix(wide, "cheese_collected", "good"),
+                                 seeds_matrix(narrow, "cheese_collected", "good"))
+    corner = group_difference_ci(seeds_matrix(narrow, "reached_corner", "good"),
+                                 seeds_matrix(wide, "reached_corner", "good"))
+    assert cheese["ci_low"] > 0, cheese
+    assert corner["ci_low"] > 0, corner
+    assert np.isfinite(cheese["mean"]) and np.isfinite(corner["mean"])
