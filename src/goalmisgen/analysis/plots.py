@@ -309,13 +309,13 @@ def replay_share_figure(history: pd.DataFrame, window: int = 9):
         color = PALETTE[(k + 2) % len(PALETTE)]
         part = plr[plr["fraction"] == fraction]
         for _, seed_rows in part.groupby("seed"):
-            ax.plot(seed_rows["steps"], seed_rows["share"].rolling(window, center=True, min_periods=1).mean(),
+            ax.plot(seed_rows["steps"] / 1e6, seed_rows["share"].rolling(window, center=True, min_periods=1).mean(),
                     color=color, alpha=0.2, linewidth=0.8)
         mean = part.groupby("steps")["share"].mean().rolling(window, center=True, min_periods=1).mean()
-        ax.plot(mean.index, mean.to_numpy(), color=color, linewidth=2, label=f"PLR, alpha = {100 * fraction:g}%")
+        ax.plot(mean.index / 1e6, mean.to_numpy(), color=color, linewidth=2, label=f"PLR, alpha = {100 * fraction:g}%")
         ax.axhline(fraction, color=color, linestyle=":", linewidth=1.5, label=f"DR, alpha = {100 * fraction:g}%")
     ax.set_yscale("log")
-    ax.set_xlabel("training steps")
+    ax.set_xlabel("training steps (millions)")
     ax.set_ylabel("share of distinguishing levels handed out")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8)
     fig.tight_layout()
