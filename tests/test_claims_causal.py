@@ -111,21 +111,6 @@ def test_shipped_sweep_rows_match_a_fresh_evaluation_of_a_shipped_agent():
         assert np.array_equal(fresh[column].to_numpy(dtype=np.int64), shipped[shipped_column].to_numpy(dtype=np.int64)), column
 
 
-@pytest.fixture(scope="module")
-def fresh_randomized():
-    """Two fresh agents (new seeds) trained with the coin moved on 5% of levels, for 1M steps (a
-    third of the sweep's), evaluated on the held-out levels."""
-    from goalmisgen.agents import PPOConfig, agent_from_result, train
-
-    out = {}
-    for seed in (10, 11):
-        config = PPOConfig(total_steps=1_000_000, seed=seed, env_options={"coin_placement": "end", "random_fraction": 0.05})
-        result = train(config, progress=False)
-        out[seed] = (result.metrics["coin_rate"], evaluate(agent_from_result(result), n_levels=1000, coin_placement="random",
-                                                           filter_runs=HEADLINE_FILTER_RUNS, seed=seed))
-    return out
-
-
 @pytest.mark.slow
 def test_fresh_agents_trained_with_a_few_moved_coins_take_the_moved_coin(fresh_randomized, fresh_agents):
     learned = {s: ev for s, (train_coin, ev) in fresh_randomized.items() if train_coin >= LEARNED_MIN_TRAIN_COIN}

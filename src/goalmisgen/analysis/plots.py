@@ -307,3 +307,84 @@ def behaviour_graph(ax, weights: dict, title: str = "") -> None:
     ax.set_ylim(-0.05, 1.0)
     ax.axis("off")
     ax.set_title(title, fontsize=9)
+
+
+CURRICULUM_LABELS = {"dr": "domain randomization", "plr": "prioritized level replay"}
+
+
+def curriculum_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = None, metric_label: str = "took the moved coin"):
+    """One rate on good test levels against the share alpha of distinguishing training levels, one
+    line per level sampler.
+
+    Args:
+        summary: one row per (curriculum, fraction) with ``curriculum`` ("dr" or "plr"),
+            ``fraction``, ``mean``, ``ci_low``, ``ci_high`` (95% CI over seeds and levels).
+        runs: optional, one row per (curriculum, fraction, seed) with ``rate`` and a bool
+            ``learned``: each run as a dot (a cross for a run that never learned its training task).
+        metric_label: what the rate counts, for the y axis.
+
+    The fractions are spread evenly along the x axis. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fractions = np.array(sorted(set(summary["fraction"])), dtype=float)
+    position = {f: i for i, f in enumerate(fractions)}
+    fig, ax = plt.subplots(figsize=(6.2, 3.6), dpi=100)
+    for k, (name, label) in enumerate(CURRICULUM_LABELS.items()):
+        part = summary[summary["curriculum"] == name].sort_values("fraction")
+        if part.empty:
+            continue
+        shift = 0.06 * (k - 0.5)
+        x = np.array([position[f] for f in part["fraction"]]) + shift
+        ax.errorbar(x, part["mean"], yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+                    marker="o", capsize=3, color=PALETTE[k], label=label, linestyle=["-", "--"][k])
+        if runs is not None:
+            r = runs[runs["curriculum"] == name]
+            for learned, marker in ((True, "."), (False, "x")):
+                pick = r[r["learned"] == learned]
+                ax.scatter([position[f] + 2.5 * shift for f in pick["fraction"]], pick["rate"], marker=marker,
+                           s=28 if learned else 40, color=PALETTE[k], alpha=0.55, zorder=3)
+    ax.set_xticks(np.arange(len(fractions)), [f"{100 * f:g}%" for f in fractions])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("share alpha of distinguishing training levels (coin not at the end)")
+    ax.set_ylabel(f"good test levels: {metric_label}")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def replay_share_figure(history: pd.DataFrame, window: int = 9):
+    """What the level samplers handed out over training: the share of distinguishing levels among
+    the levels handed to the environments, against training steps, on a log scale.
+
+    Args:
+        history: one row per (curriculum, fraction, seed, iteration) with ``curriculum``,
+            ``fraction``, ``seed``, ``steps`` and ``share`` (NaN where no level was handed out).
+            Fractions of 0 are left out (nothing to hand out).
+        window: iterations in the centred rolling mean drawn over the seeds' mean.
+
+    Each positive fraction gets one colour: prioritized level replay's mean over seeds as a solid
+    line (seeds as faint lines), and the fraction itself, what domain randomization hands out by
+    construction, as a dotted line. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.2, 3.6), dpi=100)
+    fractions = sorted(f for f in set(history["fraction"]) if f > 0)
+    plr = history[history["curriculum"] == "plr"]
+    for k, fraction in enumerate(fractions):
+        color = PALETTE[(k + 2) % len(PALETTE)]
+        part = plr[plr["fraction"] == fraction]
+        for _, seed_rows in part.groupby("seed"):
+            ax.plot(seed_rows["steps"] / 1e6, seed_rows["share"].rolling(window, center=True, min_periods=1).mean(),
+                    color=color, alpha=0.2, linewidth=0.8)
+        mean = part.groupby("steps")["share"].mean().rolling(window, center=True, min_periods=1).mean()
+        ax.plot(mean.index / 1e6, mean.to_numpy(), color=color, linewidth=2, label=f"PLR, alpha = {100 * fraction:g}%")
+        ax.axhline(fraction, color=color, linestyle=":", linewidth=1.5, label=f"DR, alpha = {100 * fraction:g}%")
+    ax.set_yscale("log")
+    ax.set_xlabel("training steps (millions)")
+    ax.set_ylabel("share of distinguishing levels handed out")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
