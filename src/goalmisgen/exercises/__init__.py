@@ -1,7 +1,8 @@
 """Exercises: checkers, one module per chapter (``coinrun``: the first look at CoinRun-grid;
 ``rewards_goals``: rewards versus goals; ``causal``: causal versus spurious structure;
 ``capability_goal``: capability versus goal generalization; ``ads``: auto-induced distributional
-shift; ``procgen``: the real CoinRun), and the instructors' tools: the student edition
+shift; ``procgen``: the real CoinRun; ``mitigations``: level curricula against domain
+randomization), and the instructors' tools: the student edition
 (``student``), autograding (``grade``) and concept-check quizzes (``quiz``). The command line is
 ``python -m goalmisgen.exercises {student,grade}``; the form of an exercise is written down in
 ``book/contributing_exercises.md``.
