@@ -218,3 +218,27 @@ def test_plr_replays_distinguishing_levels_more_often_than_they_occur():
         shares[sampler] = distinguishing_history(train(config, progress=False).history)["share_second_half"]
     assert shares["dr"] < 4 * alpha
     assert shares["plr"] > 4 * alpha and shares["plr"] > 4 * shares["dr"]
+
+
+def test_curriculum_sweep_reuses_identical_domain_randomization_trials_and_checks_one(tmp_path):
+    """End to end on the serial backend with tiny trainings: the randomization sweep's DR trials are
+    reused, the first is retrained and plays level for level as shipped; the folder has what the
+    chapter reads."""
+    import json
+
+    import pandas as pd
+
+    from goalmisgen import experiments as ex
+
+    tiny = {"seeds": (0,), "steps": 8192, "n_levels": 20, "filter_runs": 2, "backend": "serial", "progress": False}
+    ex.randomization_sweep(tmp_path / "rs", records_dir=tmp_path / "r1", fractions=(0.0, 0.5), **tiny)
+    m = ex.curriculum_sweep(tmp_path / "cs", records_dir=tmp_path / "r2", fractions=(0.0, 0.5), reuse=tmp_path / "rs", **tiny)
+    assert m["reuse"]["trials"] == 2 and m["reuse"]["reproduction"]["identical"]
+    sources = {(t["config"]["curriculum"], t["config"]["random_fraction"]): t["source"] for t in m["trials"]}
+    assert sources == {("dr", 0.0): "data/rs", ("dr", 0.5): "data/rs",
+                       ("plr", 0.0): "trained here", ("plr", 0.5): "trained here"}
+    assert sorted(p.name for p in (tmp_path / "cs" / "agents").iterdir()) == ["plr_random0pc_seed0.pt", "plr_random50pc_seed0.pt"]
+    episodes = pd.read_csv(tmp_path / "cs" / m["episodes_file"])
+    assert list(episodes.columns) == list(ex.CURRICULUM_COLUMNS) and len(episodes) == 4 * 20
+    assert set(json.loads((tmp_path / "cs" / "manifest.json").read_text())["summaries"]["groups"]) == {
+        "dr/0", "dr/0.5", "plr/0", "plr/0.5"}

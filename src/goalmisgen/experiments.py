@@ -1445,8 +1445,10 @@ def distinguishing_history(history: list[dict]) -> dict:
 CURRICULUM_SWEEP_FRACTIONS = (0.0, 0.0001, 0.0005, 0.001, 0.005, 0.01)
 """The alphas of the shipped chapter-6 sweep: 0, where no sampler can help; 0.01% to 0.1%, where
 domain randomization leaves the agents on the proxy; 0.5% and 1%, where it moves them (chapter 2)."""
+CURRICULUM_SHIP_SEEDS = (0,)
+"""Seeds whose curriculum-sweep agents are shipped in data/ (all of them would be 15 MB)."""
 CURRICULUM_COLUMNS = ("curriculum", "random_fraction", "seed", "level_seed", *SWEEP_LEVEL_COLUMNS)
-"""Columns of data/curriculum_sweep/episodes.csv (one row per trial x held-out level)."""
+"""Columns of data/curriculum_sweep/episodes.csv.gz (one row per trial x held-out level)."""
 
 
 def _reusable_trials(reuse: Path | None, configs: list[dict]) -> dict:
@@ -1498,6 +1500,7 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
                      n_levels: int = RANDOMIZATION_LEVELS, filter_runs: int = HEADLINE_FILTER_RUNS,
                      reuse: Path | str | None = DATA / "randomization_sweep", backend: str = "local",
                      workers: int | None = None, address: str | None = None, progress: bool = True,
+                     ship_seeds=CURRICULUM_SHIP_SEEDS,
                      command: str = "python -m goalmisgen regenerate curriculum-sweep") -> dict:
     """Chapter 6's sweep: ``curriculum_trial`` for both level samplers x every alpha x seed, on the
     sweep runner (records in ``records_dir``, default ``runs/curriculum_sweep``, so it resumes).
@@ -1508,9 +1511,10 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
     per-level outcomes match the shipped ones exactly. Reused trials have no replay history: a
     domain-randomization share is alpha by construction.
 
-    Writes into ``out_dir``: ``agents/{dr,plr}_random{P}pc_seed{S}.pt`` (trained here),
-    ``episodes.csv`` (``CURRICULUM_COLUMNS``) and ``manifest.json`` (configs, per-trial counts and
-    replay shares, summaries, provenance, wall times). Returns the manifest.
+    Writes into ``out_dir``: ``agents/{dr,plr}_random{P}pc_seed{S}.pt`` for the agents trained here
+    with a seed in ``ship_seeds`` (the others stay in ``records_dir``; their trial's ``agent`` is
+    None), ``episodes.csv.gz`` (``CURRICULUM_COLUMNS``) and ``manifest.json`` (configs, per-trial
+    counts and replay shares, summaries, provenance, wall times). Returns the manifest.
 
     Cost: a 3M-step trial took 150 s of one idle core (2026-11-28, 2-core machine), so the 46
     trials the default grid runs (15 domain-randomization trials are reused) take about an hour
@@ -1547,10 +1551,12 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
         if fresh is not None:
             res = fresh["result"]
             name = f"{c['curriculum']}_random{100 * c['random_fraction']:g}pc_seed{c['seed']}.pt"
-            if key[0] != "dr" or key[1:] not in reused:  # the retrained check agent is the shipped one
+            shipped = c["seed"] in ship_seeds and (key[0] != "dr" or key[1:] not in reused)  # the check agent is chapter 2's
+            if shipped:
                 shutil.copyfile(records_dir / fresh["key"] / "agent.pt", out / "agents" / name)
             levels = {k: res["per_level"][k] for k in SWEEP_LEVEL_COLUMNS}
-            trial = {"key": fresh["key"], "agent": f"agents/{name}", "run": fresh["run"], "source": "trained here",
+            trial = {"key": fresh["key"], "agent": f"agents/{name}" if shipped else None, "run": fresh["run"],
+                     "source": "trained here",
                      "distinguishing": res["distinguishing"],
                      **{k: res[k] for k in ("train_metrics", "coin_at_end", "moved_all", "moved_good")}}
         if key[1:] in reused and key[0] == "dr":
@@ -1563,7 +1569,7 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
                                 "levels_differing": int(sum(a != b for k in SWEEP_LEVEL_COLUMNS
                                                             for a, b in zip(shipped_levels[k], levels[k])))}
             levels = shipped_levels
-            trial = {"agent": f"../randomization_sweep/{old['agent']}", "source": "data/randomization_sweep",
+            trial = {"agent": f"../{Path(reuse).name}/{old['agent']}", "source": f"data/{Path(reuse).name}",
                      "distinguishing": None,
                      **{k: old[k] for k in ("train_metrics", "coin_at_end", "moved_all", "moved_good")}}
         good = trial["moved_good"]
@@ -1574,7 +1580,7 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
                                     "seed": c["seed"], "level_seed": HELD_OUT_START + np.arange(c["n_levels"]),
                                     **levels}))
     episodes = pd.concat(tables, ignore_index=True)[list(CURRICULUM_COLUMNS)]
-    episodes.to_csv(out / "episodes.csv", index=False)
+    episodes.to_csv(out / "episodes.csv.gz", index=False)
     manifest = {
         "experiment": "curriculum-sweep",
         "command": command,
@@ -1596,7 +1602,10 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
         "sweep_wall_time_s": sweep_wall,
         "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
         "n_levels": n_levels,
-        "episodes_file": "episodes.csv",
+        "episodes_file": "episodes.csv.gz",
+        "agents_shipped": f"the agents trained here with seed {list(ship_seeds)} (agents/); the other trained agents "
+                          f"stay in the sweep's records folder ({records_dir.name}/<key>/agent.pt), reused ones are in "
+                          "data/randomization_sweep/agents",
         "learned_rule": LEARNED_RULE,
         "summaries": curriculum_summaries(episodes, trials),
         "trials": trials,

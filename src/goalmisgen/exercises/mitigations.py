@@ -252,7 +252,9 @@ def fresh_replay_share(alpha: float = ALPHA, steps: int = PREDICT_STEPS, seed: i
     parameters), the coin random on a fraction ``alpha`` of the training distribution's levels, and
     return what PLR handed out over the second half of training: ``levels`` handed out,
     ``distinguishing`` of them, their ``share`` with a Wilson 95% interval (``ci_low``,
-    ``ci_high``), the pooled ``share_all`` over all of training, and ``steps``. Cached per arguments."""
+    ``ci_high``), the pooled ``share_all`` over all of training, ``steps``, and ``history`` (one
+    dict per PPO iteration with ``steps``, ``levels_played`` and ``distinguishing_share``). Shows a
+    progress bar while it trains; cached per arguments, so a later call returns the same run."""
     return _fresh_replay_share(check_float("alpha", alpha, low=0.0, high=1.0),
                                check_int("steps", steps, low=1, high=10_000_000), check_int("seed", seed, low=0))
 
@@ -263,7 +265,7 @@ def _fresh_replay_share(alpha: float, steps: int, seed: int) -> dict:
     from goalmisgen.analysis.stats import rate_ci
 
     result = train(PPOConfig(total_steps=steps, seed=seed, level_sampler="plr",
-                             env_options={"coin_placement": "end", "random_fraction": alpha}), progress=False)
+                             env_options={"coin_placement": "end", "random_fraction": alpha}), progress=True)
     history = result.history
     played = np.array([h["levels_played"] for h in history], dtype=float)
     share = np.nan_to_num(np.array([h["distinguishing_share"] for h in history], dtype=float))
@@ -273,7 +275,8 @@ def _fresh_replay_share(alpha: float, steps: int, seed: int) -> dict:
     total = played.sum()
     return {"alpha": alpha, "steps": int(history[-1]["steps"]) if history else 0, "levels": n, "distinguishing": hits,
             "share": ci["mean"], "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
-            "share_all": float((share * played).sum() / total) if total else math.nan}
+            "share_all": float((share * played).sum() / total) if total else math.nan,
+            "history": [{k: float(h[k]) for k in ("steps", "levels_played", "distinguishing_share")} for h in history]}
 
 
 def _factor_words(guess: float, measured: float) -> tuple[float, str]:
