@@ -514,14 +514,14 @@ def limits_questions() -> list[Question]:
             "At alpha = 0 no level of the training distribution has the coin away from the end. What can "
             "prioritized level replay do about the coin?",
             [
-                Choice("Nothing: it only replays levels it drew from the training distribution, and none of them "
-                       "tells 'coin' from 'end'.", correct=True,
-                       feedback="Yes: PLR changes how often levels are played, not what levels exist. Its share of "
-                                "distinguishing levels is 0 whatever their scores."),
                 Choice("It finds the levels with the highest regret and so creates the missing ones.",
                        feedback="PLR scores and replays levels; it never edits one. New levels come from the same "
                                 "distribution as in domain randomization (an editor such as ACCEL's could move the "
                                 "coin, PLR cannot)."),
+                Choice("Nothing: it only replays levels it drew from the training distribution, and none of them "
+                       "tells 'coin' from 'end'.", correct=True,
+                       feedback="Yes: PLR changes how often levels are played, not what levels exist. Its share of "
+                                "distinguishing levels is 0 whatever their scores."),
                 Choice("It helps a little: rare levels get replayed more often.",
                        feedback="A level that is never drawn cannot be replayed; at alpha = 0 the rare levels are "
                                 "absent, not rare."),
@@ -530,29 +530,29 @@ def limits_questions() -> list[Question]:
             "Chapter 2's second correlate: in training the moved coin always stood on the floor, and nobody "
             "randomized that. Would prioritized level replay fix it?",
             [
-                Choice("No: no training level has the coin on a ledge top, so there is nothing to replay; a curriculum "
-                       "only amplifies the variation the designers already put in.", correct=True,
-                       feedback="Yes: the fix for a correlate nobody identified is to identify it; a curriculum acts "
-                                "on the training distribution it is given."),
                 Choice("Yes: levels where the agent misses the coin score high, so PLR replays them.",
                        feedback="Only if such levels are in the training distribution. With the coin always on the "
                                 "floor, a ledge-top coin never appears, so no level can score for it."),
                 Choice("Yes, if the buffer is large enough.",
                        feedback="A larger buffer holds more of the same levels; none of them has the coin on a ledge."),
+                Choice("No: no training level has the coin on a ledge top, so there is nothing to replay; a curriculum "
+                       "only amplifies the variation the designers already put in.", correct=True,
+                       feedback="Yes: the fix for a correlate nobody identified is to identify it; a curriculum acts "
+                                "on the training distribution it is given."),
             ]),
         Question(
             "A level has a high positive value loss in the last rollout. What does that say?",
             [
-                Choice("On that level the agent often did better than its critic predicted: its value estimate is "
-                       "still wrong there, so there is something left to learn.", correct=True,
-                       feedback="Yes: max(A, 0) averages the surprises in the agent's favour, a cheap stand-in for "
-                                "regret."),
                 Choice("The level is too hard: the agent fails on it.",
                        feedback="A level the agent always fails, and whose failure the critic expects, has advantages "
                                 "near 0 and scores low; the score measures surprise, not failure."),
                 Choice("The agent has learned the intended goal on that level.",
                        feedback="The score says nothing about which goal the agent pursues; a moved coin it picked up "
                                 "by chance can score as high as one it aimed for."),
+                Choice("On that level the agent often did better than its critic predicted: its value estimate is "
+                       "still wrong there, so there is something left to learn.", correct=True,
+                       feedback="Yes: max(A, 0) averages the surprises in the agent's favour, a cheap stand-in for "
+                                "regret."),
                 Choice("The level has the coin away from the end.",
                        feedback="Not by definition: any level where the critic underestimates the return scores "
                                 "high, a hard jump the agent happened to clear as well as a moved coin."),
