@@ -56,6 +56,15 @@ def _provenance(machine: str) -> dict:
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
+def _sweep_provenance(backend: str, workers: int | None, sweep_wall: float, records: list[dict]) -> dict:
+    """What every sweep's manifest records about how it ran: ``_provenance`` (one torch thread per
+    trial), the backend, the workers, the sweep's wall time and the summed wall time of its trials
+    (``records`` as ``sweeps.run_sweep`` returns them)."""
+    return {**_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
+            "backend": backend, "workers": workers or os.cpu_count(), "sweep_wall_time_s": sweep_wall,
+            "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records)}
+
+
 def _jsonable(obj):
     """Replace NaN/inf by None (JSON has no NaN) and numpy scalars by Python numbers."""
     if isinstance(obj, dict):
@@ -422,11 +431,7 @@ def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", reco
                        f"at the end and moved; good levels from {filter_runs} unmodified plays.",
         "estimand": "per fraction: mean over training seeds of each seed's rate over its (good) levels; 95% CIs resample "
                     "seeds and levels jointly; per trial: Wilson intervals from the counts",
-        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
-        "backend": backend,
-        "workers": workers or os.cpu_count(),
-        "sweep_wall_time_s": sweep_wall,
-        "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
+        **_sweep_provenance(backend, workers, sweep_wall, records),
         "n_levels": n_levels,
         "episodes_file": "episodes.csv",
         "summaries": summaries,
@@ -668,10 +673,7 @@ def coin_support(out_dir: Path | str = DATA / "coin_support", records_dir: Path 
         "estimand": "per group: mean over seeds of each seed's rate over the levels whose moved coin can stand on a "
                     "ledge (coin_on_ledge); CIs resample seeds and levels jointly; between groups: seeds resampled "
                     "within each group, levels shared",
-        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
-        "backend": backend,
-        "workers": workers or os.cpu_count(),
-        "sweep_wall_time_s": sweep_wall,
+        **_sweep_provenance(backend, workers, sweep_wall, records),
         "n_levels": n_levels,
         "n_ledge_levels": int(episodes[(episodes["group"] == "ground")].groupby("seed")["coin_on_ledge"].sum().iloc[0]),
         "episodes_file": "episodes.csv",
@@ -1172,11 +1174,7 @@ def maze_regions(out_dir: Path | str = DATA / "maze_regions", records_dir: Path 
                        "anywhere. Good mazes: the cheese off the path to the corner.",
         "estimand": "per k: mean over seeds of each seed's rate over its (good) levels, 95% CIs resampling seeds and "
                     "levels jointly; per agent: Wilson intervals",
-        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
-        "backend": backend,
-        "workers": workers or os.cpu_count(),
-        "sweep_wall_time_s": sweep_wall,
-        "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
+        **_sweep_provenance(backend, workers, sweep_wall, records),
         "evaluation_wall_time_s": evaluation_wall,
         "steps_per_agent": steps,
         "n_levels": n_levels,
@@ -1596,11 +1594,7 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
                   "rule": "domain-randomization trials with the same alpha, seed, steps, levels and filter come from the "
                           "randomization sweep; the first is retrained here as a check",
                   "reproduction": reproduction},
-        **_provenance(f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per trial"),
-        "backend": backend,
-        "workers": workers or os.cpu_count(),
-        "sweep_wall_time_s": sweep_wall,
-        "trials_wall_time_s": sum(r["run"]["wall_s"] for r in records),
+        **_sweep_provenance(backend, workers, sweep_wall, records),
         "n_levels": n_levels,
         "episodes_file": "episodes.csv.gz",
         "agents_shipped": f"the agents trained here with seed {list(ship_seeds)} (agents/); the other trained agents "

@@ -47,6 +47,12 @@ HEADLINE_METRICS = {"reached_end": "reached the end", "coin_collected": "collect
 HEADLINE_PLACEMENTS = {"end": "coin at the end\n(as in training)", "random": "coin moved"}
 
 
+def _share_axis(ax, top: float = 1.02, bottom: float = -0.02) -> None:
+    """A y axis for shares: 0% to 100% in quarters, with a little room at the edges."""
+    ax.set_ylim(bottom, top)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+
+
 def use_book_style() -> None:
     """Seaborn's white-grid theme with the book's colour-blind-safe ``PALETTE``."""
     import seaborn as sns
@@ -120,8 +126,7 @@ def headline_figure(summary: pd.DataFrame):
         for xi, value in zip(x, part["mean"]):
             ax.text(xi, value + 0.04, f"{100 * value:.0f}%", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(np.arange(len(HEADLINE_PLACEMENTS)), list(HEADLINE_PLACEMENTS.values()))
-    ax.set_ylim(0, 1.15)
-    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    _share_axis(ax, top=1.15, bottom=0)
     ax.set_ylabel("share of good test levels")
     ax.legend(loc="upper right", frameon=False, fontsize=9, ncol=2)
     ax.grid(axis="x", visible=False)
@@ -198,8 +203,7 @@ def fraction_sweep_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = Non
         ax.axvline(x, color="0.35", linestyle=":", linewidth=1.2)
         ax.text(x - 0.04, 0.12, label, fontsize=7.5, color="0.25", ha="right", va="bottom", rotation=90)
     ax.set_xticks(np.arange(len(fractions)), [f"{100 * f:g}%" for f in fractions])
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    _share_axis(ax)
     ax.set_xlabel("share p of training levels with the coin moved (the fractions trained)")
     ax.set_ylabel("share of good test levels")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
@@ -255,8 +259,7 @@ def region_sweep_figure(table: pd.DataFrame, runs: pd.DataFrame | None = None, t
     ax.axhline(0.5, color="0.7", linewidth=0.8)
     shares = table.drop_duplicates("k").set_index("k")["region_share"]
     ax.set_xticks(np.arange(len(ks)), [f"{k}\n({100 * shares[k]:.0f}%)" if pd.notna(shares[k]) else f"{k}" for k in ks])
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    _share_axis(ax)
     ax.set_xlabel("side k of the training cheese region (share of a test maze's squares)")
     ax.set_ylabel("share of mazes")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1, frameon=False, fontsize=8.5)
@@ -345,8 +348,7 @@ def curriculum_figure(summary: pd.DataFrame, runs: pd.DataFrame | None = None, m
                 ax.scatter([position[f] + 2.5 * shift for f in pick["fraction"]], pick["rate"], marker=marker,
                            s=28 if learned else 40, color=PALETTE[k], alpha=0.55, zorder=3)
     ax.set_xticks(np.arange(len(fractions)), [f"{100 * f:g}%" for f in fractions])
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+    _share_axis(ax)
     ax.set_xlabel("share alpha of distinguishing training levels (coin not at the end)")
     ax.set_ylabel(f"good test levels: {metric_label}")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
