@@ -20,6 +20,7 @@ import goalmisgen
 from goalmisgen import __main__ as cli
 from goalmisgen import experiments
 from goalmisgen.exercises.__main__ import main as exercises_main
+from goalmisgen.paths import data_dir
 from processes import processes_with
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny_exercises.ipynb"
@@ -70,6 +71,36 @@ def test_train_out_is_checked_before_training(tmp_path, capsys):
     blocker.write_text("")
     assert cli.main(["train", "coinrun", "--steps", "100000000", "--out", str(blocker / "agent.pt")]) == 2
     assert "cannot be created" in one_error_line(capsys)
+
+
+def test_init_from_is_checked_before_training(tmp_path, capsys):
+    out = tmp_path / "agent.pt"
+    assert cli.main(["train", "coinrun", "--steps", "100000000", "--init-from", str(tmp_path / "none.pt"), "--out", str(out)]) == 2
+    assert "--init-from=" in one_error_line(capsys) and not out.exists()
+    grid_agent = data_dir() / "coinrun_headline" / "headline_seed0.pt"
+    assert cli.main(["train", "procgen-coinrun", "--steps", "100000000", "--init-from", str(grid_agent), "--out", str(out)]) == 2
+    assert "trained on 'coinrun', not 'procgen-coinrun'" in one_error_line(capsys) and not out.exists()
+
+
+def test_init_from_continues_the_given_network_and_records_it(tmp_path, capsys):
+    from goalmisgen.agents import load_agent
+
+    first, second = tmp_path / "first.pt", tmp_path / "second.pt"
+    assert cli.main(["train", "coinrun", "--steps", "8192", "--no-progress", "--out", str(first)]) == 0
+    capsys.readouterr()
+    fresh = load_agent(first).policy.state_dict()
+    continued = tmp_path / "continued.pt"
+    assert cli.main(["train", "coinrun", "--steps", "8192", "--seed", "1", "--no-progress", "--init-from", str(first),
+                     "--out", str(second)]) == 0
+    assert cli.main(["train", "coinrun", "--steps", "8192", "--seed", "1", "--no-progress", "--out", str(continued)]) == 0
+    a, b = load_agent(second), load_agent(continued)
+    assert a.extra["init_from"]["file"] == "first.pt"
+    assert a.extra["init_from"]["metrics"]["total_steps"] == load_agent(first).metrics["total_steps"]
+    assert "init_from" not in b.extra
+    # one iteration of updates moves the weights a little from where they started, not from a fresh draw
+    start_gap = sum(float((a.policy.state_dict()[k] - fresh[k]).abs().sum()) for k in fresh)
+    fresh_gap = sum(float((b.policy.state_dict()[k] - fresh[k]).abs().sum()) for k in fresh)
+    assert start_gap < 0.5 * fresh_gap, (start_gap, fresh_gap)
 
 
 def test_evaluate_values_are_checked(tmp_path, capsys):

@@ -269,6 +269,19 @@ def test_impala_network_maps_pixels_to_logits_and_values():
         assert torch.isfinite(logits).all() and torch.isfinite(value).all()
 
 
+def test_impala_network_computes_the_same_numbers_in_channels_last_order():
+    torch = pytest.importorskip("torch")
+    from goalmisgen.agents.networks import make_network
+
+    torch.manual_seed(0)
+    net = make_network("impala", (3, 32, 32), NUM_ACTIONS, 256)
+    frames = torch.randint(0, 256, (7, 3, 32, 32), dtype=torch.uint8)
+    logits, value = net(frames)
+    h = net.body(frames.float() * (1.0 / 255.0))  # the default memory order, as before the CPU speed-up
+    assert torch.allclose(logits, net.pi(h), atol=1e-5) and torch.allclose(value, net.v(h).squeeze(-1), atol=1e-5)
+    assert logits.is_contiguous() and value.shape == (7,)
+
+
 @needs_procgen
 @pytest.mark.slow
 def test_ppo_trains_on_procgen_coinrun_with_the_impala_network(tmp_path):

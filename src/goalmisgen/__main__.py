@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default=None, help="override the network's device (cpu, cuda)")
     t.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall time (the checkpoint records the steps done)")
     t.add_argument("--checkpoint-every", type=int, default=0, help="also save to --out every this many iterations (0: only at the end)")
+    t.add_argument("--init-from", default=None, help="continue training a checkpoint's network (same env and network; a fresh optimizer); the new checkpoint records it")
     t.add_argument("--out", required=True, help="checkpoint path (.pt); checked before training")
     t.add_argument("--force", action="store_true", help="replace --out if it exists")
     t.add_argument("--no-progress", action="store_true")
@@ -142,12 +143,14 @@ def _check_train_args(args) -> None:
         check_float("--max-minutes", args.max_minutes, low=0.0, low_open=True)
     check_int("--checkpoint-every", args.checkpoint_every, low=0)
     _check_device(args.device)
+    if args.init_from is not None and not Path(args.init_from).is_file():
+        raise ValueError(f"--init-from={args.init_from!r} is not a file; give a checkpoint (.pt) written by train")
     check_out(args.out, args.force)
 
 
 def _train(args) -> None:
     _check_train_args(args)
-    from goalmisgen.agents import PPOConfig, save_agent, save_policy, train
+    from goalmisgen.agents import PPOConfig, load_agent, save_agent, save_policy, train
 
     env_options = {"coin_placement": args.coin_placement, "random_fraction": args.random_fraction,
                    "num_levels": args.num_levels, "start_level": args.start_level}
@@ -159,16 +162,26 @@ def _train(args) -> None:
         config.env_options.update(env_options)
     else:
         config = PPOConfig(total_steps=args.steps, seed=args.seed, env_options=env_options, **overrides)
+    initial, extra = None, {}
+    if args.init_from is not None:
+        initial = load_agent(args.init_from)
+        if initial.env != config.env:
+            raise ValueError(f"--init-from={args.init_from!r} was trained on {initial.env!r}, not {config.env!r}; "
+                             "continue a checkpoint of the same env")
+        extra["init_from"] = {"file": Path(args.init_from).name, "env_options": initial.env_options,
+                              "metrics": initial.metrics}
+        if "init_from" in initial.extra:
+            extra["init_from"]["init_from"] = initial.extra["init_from"]
     start = time.perf_counter()
 
     def callback(row, policy):
         if args.checkpoint_every and row["iteration"] % args.checkpoint_every == 0:
             save_policy(policy, "ppo", config, {k: v for k, v in row.items() if isinstance(v, (int, float))}, args.out,
-                        config.env, config.env_options)
+                        config.env, config.env_options, extra or None)
         return args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
 
-    result = train(config, progress=not args.no_progress, callback=callback)
-    path = save_agent(result, args.out, extra={"history": result.history})
+    result = train(config, progress=not args.no_progress, callback=callback, initial=initial)
+    path = save_agent(result, args.out, extra={"history": result.history, **extra})
     print(json.dumps({"out": str(path), **result.metrics}))
 
 

@@ -137,7 +137,12 @@ class ImpalaPolicy(nn.Module):
         self.v = _init(nn.Linear(hidden, 1), gain=0.01)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.body(obs.float() * (1.0 / 255.0))
+        x = obs.float() * (1.0 / 255.0)
+        if x.device.type == "cpu":
+            # The same numbers in channels-last memory order: oneDNN's convolutions and pooling
+            # are about 1.5x faster that way on a CPU (benchmarks/impala_cpu.py).
+            x = x.contiguous(memory_format=torch.channels_last)
+        h = self.body(x)
         return self.pi(h), self.v(h).squeeze(-1)
 
 
