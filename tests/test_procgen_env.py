@@ -115,6 +115,7 @@ def test_step_reports_episodes_like_coinrun_grid():
     assert all(v.shape == (8,) for v in episodes.values())
     ended = episodes["coin_collected"].astype(int) + episodes["died"] + episodes["timed_out"]
     assert (ended == 1).all(), "every episode ends in exactly one way"
+    assert np.array_equal(episodes["episode_return"], 10.0 * episodes["coin_collected"]), "the game's reward: 10 for the coin"
     with pytest.raises(ValueError, match="actions must be in 0..14"):
         env.step(np.full(8, 15))
 

@@ -173,7 +173,8 @@ GRID_FAMILIES = tuple(sorted(k for k, v in ENV_FAMILIES.items() if isinstance(v,
 EPISODE_STATS = ("coin_collected", "reached_end", "died", "steps", "episode_return")
 """Per-episode statistics PPO logs (as coin_rate, end_rate, death_rate, mean_episode_steps,
 mean_return). Every game reports ``steps``; a statistic a game does not report (the Maze has no
-coin, CoinRun reports no return) logs as NaN."""
+coin, CoinRun-grid reports no return) logs as NaN. Procgen CoinRun's return is the game's own
+reward, 10 for the coin, before any reward normalization."""
 
 
 def finished_episodes(info: dict) -> tuple[dict, np.ndarray] | None:

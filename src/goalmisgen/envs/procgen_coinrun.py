@@ -429,6 +429,7 @@ class ProcgenCoinRunVecEnv(VectorEnv):
             reached_end = self.reached_end | (coin & np.all(self.coin_cell == self.end_cell, axis=1))
             info["episode"] = {
                 "coin_collected": coin,
+                "episode_return": np.where(coin, COIN_REWARD, 0.0),
                 "reached_end": reached_end,
                 "died": died,
                 "timed_out": timed_out,
