@@ -83,7 +83,7 @@ def test_init_from_is_checked_before_training(tmp_path, capsys):
 
 
 def test_init_from_continues_the_given_network_and_records_it(tmp_path, capsys):
-    from goalmisgen.agents import load_agent
+    from goalmisgen.agents import load_agent, training_stages
 
     first, second = tmp_path / "first.pt", tmp_path / "second.pt"
     assert cli.main(["train", "coinrun", "--steps", "8192", "--no-progress", "--out", str(first)]) == 0
@@ -97,6 +97,9 @@ def test_init_from_continues_the_given_network_and_records_it(tmp_path, capsys):
     assert a.extra["init_from"]["file"] == "first.pt"
     assert a.extra["init_from"]["metrics"]["total_steps"] == load_agent(first).metrics["total_steps"]
     assert "init_from" not in b.extra
+    stages = training_stages(a)
+    assert [s["file"] for s in stages] == ["first.pt", None] and training_stages(b)[0]["file"] is None
+    assert stages[0]["metrics"]["total_steps"] == load_agent(first).metrics["total_steps"]
     # one iteration of updates moves the weights a little from where they started, not from a fresh draw
     start_gap = sum(float((a.policy.state_dict()[k] - fresh[k]).abs().sum()) for k in fresh)
     fresh_gap = sum(float((b.policy.state_dict()[k] - fresh[k]).abs().sum()) for k in fresh)

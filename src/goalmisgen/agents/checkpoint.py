@@ -24,6 +24,7 @@ refused.
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 import os
 import re
@@ -341,6 +342,22 @@ def _agent_from_payload(payload: dict, path: str, device: str) -> Agent:
     agent = Agent(policy, env, env_options, config, metrics, path, device=device, algorithm=algorithm)
     agent.extra = extra
     return agent
+
+
+def training_stages(agent: Agent) -> list[dict[str, Any]]:
+    """The trainings that made ``agent``, oldest first: one per checkpoint it was continued from
+    (``train --init-from``, recorded in ``extra["init_from"]``), then its own. Each stage gives
+    the checkpoint file (None for the agent itself) and that stage's own ``metrics`` (steps, wall
+    time, rates over its last episodes; a rate with no episodes behind it is None)."""
+    def finite(metrics: dict) -> dict:
+        return {k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in metrics.items()}
+
+    stages = [{"file": None, "metrics": finite(agent.metrics)}]
+    earlier = agent.extra.get("init_from")
+    while isinstance(earlier, dict):
+        stages.append({"file": earlier.get("file"), "metrics": finite(earlier.get("metrics", {}))})
+        earlier = earlier.get("init_from")
+    return stages[::-1]
 
 
 def agent_from_result(result: TrainResult) -> Agent:

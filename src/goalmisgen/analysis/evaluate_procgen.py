@@ -316,7 +316,7 @@ def write_procgen_evaluation(agent_path, out_dir, made_by: str, trained_on: str,
     import torch
 
     import goalmisgen
-    from goalmisgen.agents import load_agent
+    from goalmisgen.agents import load_agent, training_stages
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -350,6 +350,7 @@ def write_procgen_evaluation(agent_path, out_dir, made_by: str, trained_on: str,
             "size_bytes": Path(agent_path).stat().st_size,
             "config": agent.config.to_dict(),
             "train_metrics": agent.metrics,
+            "training_stages": training_stages(agent),
             "trained_on": trained_on,
             "made_by": made_by,
         },
