@@ -44,9 +44,10 @@ evaluate() {  # agent out workers made_by trained_on
     python3 -m goalmisgen.analysis.evaluate_procgen "$1" "$2" --levels "$levels" --filter-runs 3 --shard-size 10 \
         --workers "$3" --device "$eval_device" --time-limit "$(( deadline - SECONDS - 10 > 30 ? deadline - SECONDS - 10 : 30 ))" --made-by "$4" --trained-on "$5"
 }
-cpu_made_by="python -m goalmisgen train procgen-coinrun --preset cpu --seed 0 --steps 100000000 --max-minutes 40 --checkpoint-every 10 --out PATH"
+cpu_made_by="$(python3 -c 'from goalmisgen.experiments import PROCGEN_AGENTS; print(PROCGEN_AGENTS["cpu"]["made_by"])')"
+cpu_trained_on="$(python3 -c 'from goalmisgen.experiments import PROCGEN_AGENTS; print(PROCGEN_AGENTS["cpu"]["trained_on"])')"
 side_workers=$([ "$minutes" = 0 ] && echo $((workers / 2)) || echo 3)  # MINUTES=0: only evaluate the shipped agents
-evaluate "$root/data/procgen_coinrun_cpu/procgen_cpu_seed0.pt" "$out/cpu" "$side_workers" "$cpu_made_by" "a 2-core CPU machine without GPU" &
+evaluate "$root/data/procgen_coinrun_cpu/procgen_cpu_seed0.pt" "$out/cpu" "$side_workers" "$cpu_made_by" "$cpu_trained_on" &
 side=($!)
 evaluate "$root/data/procgen_coinrun/procgen_gpu_seed0.pt" "$out/gpu_old" "$((side_workers - 1))" "bash tools/gpu_train_procgen.sh OUT 4.5" "one NVIDIA H200 GPU, 16 CPU cores" &
 side+=($!)
