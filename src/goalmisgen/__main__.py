@@ -151,6 +151,7 @@ def _check_train_args(args) -> None:
 def _train(args) -> None:
     _check_train_args(args)
     from goalmisgen.agents import PPOConfig, load_agent, save_agent, save_policy, train
+    from goalmisgen.agents.checkpoint import continued_from
 
     env_options = {"coin_placement": args.coin_placement, "random_fraction": args.random_fraction,
                    "num_levels": args.num_levels, "start_level": args.start_level}
@@ -168,10 +169,7 @@ def _train(args) -> None:
         if initial.env != config.env:
             raise ValueError(f"--init-from={args.init_from!r} was trained on {initial.env!r}, not {config.env!r}; "
                              "continue a checkpoint of the same env")
-        extra["init_from"] = {"file": Path(args.init_from).name, "env_options": initial.env_options,
-                              "metrics": initial.metrics}
-        if "init_from" in initial.extra:
-            extra["init_from"]["init_from"] = initial.extra["init_from"]
+        extra["init_from"] = continued_from(args.init_from, initial)
     start = time.perf_counter()
 
     def callback(row, policy):

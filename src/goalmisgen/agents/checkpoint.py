@@ -344,6 +344,16 @@ def _agent_from_payload(payload: dict, path: str, device: str) -> Agent:
     return agent
 
 
+def continued_from(path: str | os.PathLike, agent: Agent) -> dict[str, Any]:
+    """The record a checkpoint keeps in ``extra["init_from"]`` when its training went on from
+    ``agent`` (loaded from ``path``): the file's name, its env options and metrics, and the
+    record of the checkpoint ``agent`` itself continued, if any (read by ``training_stages``)."""
+    record = {"file": Path(path).name, "env_options": agent.env_options, "metrics": agent.metrics}
+    if "init_from" in agent.extra:
+        record["init_from"] = agent.extra["init_from"]
+    return record
+
+
 def training_stages(agent: Agent) -> list[dict[str, Any]]:
     """The trainings that made ``agent``, oldest first: one per checkpoint it was continued from
     (``train --init-from``, recorded in ``extra["init_from"]``), then its own. Each stage gives
