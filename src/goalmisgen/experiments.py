@@ -19,6 +19,8 @@ import torch
 import goalmisgen
 from goalmisgen.agents import PPOConfig, load_agent, save_agent, train
 from goalmisgen.analysis import evaluate
+from goalmisgen.analysis.replication import new_seed_agreement, rerun_agreement
+from goalmisgen.analysis.stats import pooled_seed_sd
 from goalmisgen.envs.grid import HELD_OUT_START
 
 DATA = Path(__file__).resolve().parents[2] / "data"  # the clone's data/ folder (written here)
@@ -1141,11 +1143,16 @@ def maze_regions(out_dir: Path | str = DATA / "maze_regions", records_dir: Path 
                      else str(reused[key]), "source": f"{Path(reuse).name} (re-evaluated here)",
                      "train_metrics": {m: agent.metrics[m] for m in ("total_steps", "episodes", "intended_rate", "mean_return")},
                      "matches_shipped_rows": same}
+            trial["rerun_agreement"] = {
+                f"{shift}_{m}": rerun_agreement(np.asarray(levels[shift][m], dtype=np.int64),
+                                                rows[rows["shift"] == shift][m].to_numpy(dtype=np.int64))["verdict"]
+                for shift in ("train", "test") for m in ("cheese_collected", "reached_corner")}
             fresh = by_config.get(key)
             if fresh is not None:
                 diff = sum(a != b for shift in ("train", "test") for m in MAZE_REGION_COLUMNS[4:]
                            for a, b in zip(fresh["result"]["per_level"][shift][m], levels[shift][m]))
-                checks.append({"config": c, "key": fresh["key"], "identical": diff == 0, "values_differing": int(diff)})
+                checks.append({"config": c, "key": fresh["key"], "identical": diff == 0, "values_differing": int(diff),
+                               "fresh_levels": fresh["result"]["per_level"]["test"]})
         else:
             fresh = by_config[key]
             levels = fresh["result"]["per_level"]
@@ -1164,6 +1171,16 @@ def maze_regions(out_dir: Path | str = DATA / "maze_regions", records_dir: Path 
                      test_good_reached_corner=_wilson(test.loc[good, "reached_corner"]))
         trials.append(trial)
     evaluation_wall = time.perf_counter() - eval_start
+    by_k = {}
+    for t in trials:
+        by_k.setdefault(t["config"]["cheese_region"], []).append(t["test_good_cheese_collected"]["mean"])
+    spread = pooled_seed_sd(list(by_k.values()))
+    for check in checks:  # on another machine a retrained agent is one more seed: compare it with its k's seeds
+        fresh_levels = check.pop("fresh_levels")
+        good = np.asarray(fresh_levels["good"], dtype=bool)
+        check["agreement"] = (new_seed_agreement(float(np.asarray(fresh_levels["cheese_collected"])[good].mean()),
+                                                 by_k[check["config"]["cheese_region"]], spread)
+                              if spread["df"] else None)
     episodes = pd.concat(tables, ignore_index=True)[list(MAZE_REGION_COLUMNS)]
     episodes.to_csv(out / "episodes.csv.gz", index=False)
     share = {int(k): maze_region_share(int(k), n_levels) for k in regions}
@@ -1188,7 +1205,10 @@ def maze_regions(out_dir: Path | str = DATA / "maze_regions", records_dir: Path 
                         f"{MAZE_REGION_AGENT_BYTES / 1e6:.1f} MB each, too large to ship); the reused ones are data/maze's"),
         "reuse": {"from": f"data/{Path(reuse).name}" if reused else None, "trials": len(reused),
                   "rule": "agents of data/maze with the same k, seed, steps, levels, curriculum and options are played "
-                          "again instead of retrained; with retrain_check the first is also retrained here",
+                          "again instead of retrained (each trial's rerun_agreement: McNemar's test against data/maze's "
+                          "rows); with retrain_check the first is also retrained here (identical on the machine that "
+                          "made data/maze; agreement: its good-maze cheese rate against the 99% prediction interval "
+                          "of its k's seeds, their spread pooled over every k)",
                   "retrained_check": checks[0] if checks else None},
         "region_share": {f"k{k}": v for k, v in share.items()},
         "summaries": maze_region_summaries(episodes, share),
@@ -1568,7 +1588,8 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
             if fresh is not None:
                 reproduction = {"config": c, "identical": shipped_levels == levels,
                                 "levels_differing": int(sum(a != b for k in SWEEP_LEVEL_COLUMNS
-                                                            for a, b in zip(shipped_levels[k], levels[k])))}
+                                                            for a, b in zip(shipped_levels[k], levels[k]))),
+                                "fresh_moved_coin": float(np.mean(levels["moved_coin_collected"]))}
             levels = shipped_levels
             trial = {"agent": f"../{Path(reuse).name}/{old['agent']}", "source": f"data/{Path(reuse).name}",
                      "distinguishing": None,
@@ -1580,6 +1601,16 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
         tables.append(pd.DataFrame({"curriculum": c["curriculum"], "random_fraction": c["random_fraction"],
                                     "seed": c["seed"], "level_seed": HELD_OUT_START + np.arange(c["n_levels"]),
                                     **levels}))
+    if reproduction is not None:  # on another machine the retrained agent is one more seed of its alpha
+        by_alpha = {}
+        for t in trials:
+            if t["config"]["curriculum"] == "dr":
+                by_alpha.setdefault(t["config"]["random_fraction"], []).append(
+                    t["moved_all"]["coin_collected"] / t["moved_all"]["n"])
+        spread = pooled_seed_sd(list(by_alpha.values()))
+        fresh_rate = reproduction.pop("fresh_moved_coin")
+        reproduction["agreement"] = (new_seed_agreement(fresh_rate, by_alpha[reproduction["config"]["random_fraction"]],
+                                                        spread) if spread["df"] else None)
     episodes = pd.concat(tables, ignore_index=True)[list(CURRICULUM_COLUMNS)]
     episodes.to_csv(out / "episodes.csv.gz", index=False)
     manifest = {
@@ -1595,7 +1626,9 @@ def curriculum_sweep(out_dir: Path | str = DATA / "curriculum_sweep", records_di
                     "CIs resample seeds and levels jointly; PLR - DR: seeds resampled within each sampler, levels shared",
         "reuse": {"from": f"data/{Path(reuse).name}" if reused else None, "trials": len(reused),
                   "rule": "domain-randomization trials with the same alpha, seed, steps, levels and filter come from the "
-                          "randomization sweep; the first is retrained here as a check",
+                          "randomization sweep; the first is retrained here as a check (identical on the machine "
+                          "that made the randomization sweep; agreement: its moved-coin rate against the 99% "
+                          "prediction interval of its alpha's seeds, their spread pooled over every alpha)",
                   "reproduction": reproduction},
         **_sweep_provenance(backend, workers, sweep_wall, records),
         "n_levels": n_levels,

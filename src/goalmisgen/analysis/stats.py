@@ -10,6 +10,8 @@ Which one to use:
   are resampled jointly for all seeds; :func:`t_interval_over_seeds` is the simpler alternative.
 * a **paired design** (the same levels, and seeds, measured twice: with and without an intervention,
   or reached-end and coin-collected in the same episodes): :func:`paired_difference_ci`.
+* **one more seed**: where a new training seed's number should fall: :func:`seed_prediction_interval`,
+  with the seeds' spread pooled over groups by :func:`pooled_seed_sd`.
 
 Every function returns a dict with ``"mean"``, ``"ci_low"`` and ``"ci_high"`` (Python floats) and
 the sample sizes; an empty sample gives NaN for all three.
@@ -132,6 +134,66 @@ def t_interval_over_seeds(seed_means, level: float = 0.95) -> dict[str, float]:
         return {"mean": mean, "ci_low": _NAN, "ci_high": _NAN, "n": k}
     half = float(_scipy_stats.t.ppf((1 + level) / 2, df=k - 1)) * float(x.std(ddof=1)) / math.sqrt(k)
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": k}
+
+
+def pooled_seed_sd(groups) -> dict[str, float]:
+    """The between-seed standard deviation pooled over several groups of seeds (for example the
+    same seeds at every checkpoint and ratio): ``sqrt(mean of each group's variance)``, weighted by
+    degrees of freedom. Three seeds give one group's spread with 2 degrees of freedom, far too few to
+    predict another seed; ten groups of three give 20.
+
+    Args:
+        groups: a list of (k_i,) arrays, one number per seed in each group (groups with fewer than
+            two seeds are skipped).
+
+    Returns:
+        {"sd", "df"}: the pooled standard deviation and its degrees of freedom (sum of k_i - 1);
+        NaN and 0 when no group has two seeds.
+    """
+    ss, df = 0.0, 0
+    for i, g in enumerate(groups):
+        x = _as_outcomes(f"groups[{i}]", np.asarray(g).reshape(-1), (1,))
+        if np.isnan(x).any():
+            raise ValueError(f"groups[{i}] must not contain NaN")
+        if x.size >= 2:
+            ss += float(((x - x.mean()) ** 2).sum())
+            df += int(x.size) - 1
+    return {"sd": math.sqrt(ss / df) if df else _NAN, "df": df}
+
+
+def seed_prediction_interval(seed_means, level: float = 0.95, spread: dict | None = None) -> dict[str, float]:
+    """Where one more training seed's number should fall, from k seeds: a Student-t prediction
+    interval, mean +- t(df) * sd * sqrt(1 + 1/k).
+
+    Use it to ask whether a fresh run (on another machine a fresh training is one more seed) is
+    what the shipped seeds predict; :func:`t_interval_over_seeds` is the interval for their mean.
+
+    Args:
+        seed_means: (k,) one number per seed.
+        level: coverage of the interval, in (0, 1).
+        spread: the between-seed spread to use instead of these k seeds' own (sd with k - 1
+            degrees of freedom): {"sd", "df"} from :func:`pooled_seed_sd`.
+
+    Returns:
+        {"mean", "pi_low", "pi_high", "n", "sd", "df"} with n = k; the interval is NaN without at
+        least one degree of freedom.
+    """
+    level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    x = _as_outcomes("seed_means", np.asarray(seed_means).reshape(-1), (1,))
+    if np.isnan(x).any():
+        raise ValueError("seed_means must not contain NaN")
+    k = int(x.size)
+    mean = float(x.mean()) if k else _NAN
+    if spread is not None:
+        if set(spread) != {"sd", "df"}:
+            raise ValueError(f"spread must be {{'sd': ..., 'df': ...}} from pooled_seed_sd, got keys {sorted(spread)}")
+        sd, df = float(spread["sd"]), int(spread["df"])
+    else:
+        sd, df = (float(x.std(ddof=1)) if k >= 2 else _NAN), k - 1
+    if k < 1 or df < 1 or not math.isfinite(sd):
+        return {"mean": mean, "pi_low": _NAN, "pi_high": _NAN, "n": k, "sd": sd, "df": max(df, 0)}
+    half = float(_scipy_stats.t.ppf((1 + level) / 2, df=df)) * sd * math.sqrt(1 + 1 / k)
+    return {"mean": mean, "pi_low": mean - half, "pi_high": mean + half, "n": k, "sd": sd, "df": df}
 
 
 def _draw_counts(rng: np.random.Generator, b: int, n: int) -> np.ndarray:
