@@ -29,6 +29,7 @@ def test_domain_randomization_hands_out_the_env_queues_seeds():
 
 
 def test_domain_randomization_default_reproduces_training_without_a_sampler(monkeypatch):
+    """Exact by construction: both trainings run in this process on this machine."""
     with_sampler = train(_small(1), progress=False)
     monkeypatch.setattr(GridVecEnv, "set_level_queue", lambda self, queue: None)  # the envs keep their own queue
     without = train(_small(1), progress=False)

@@ -15,6 +15,8 @@ def _small(seed=0, **kw):
 
 
 def test_same_seed_gives_the_same_weights_on_cpu():
+    """Exact by construction: both trainings run in this process on this machine. Across machines
+    torch's kernels round differently and a fresh training is one more seed (``analysis.replication``)."""
     a, b = train(_small(1), progress=False), train(_small(1), progress=False)
     c = train(_small(2), progress=False)
     wa, wb, wc = (r.policy.state_dict() for r in (a, b, c))

@@ -130,6 +130,8 @@ def test_local_pool_gives_the_serial_records(tmp_path):
 
 @pytest.mark.slow
 def test_the_same_sweep_gives_identical_records_on_the_local_pool_and_on_ray(tmp_path):
+    """Exact by construction: both backends run the trials on this machine, each PPO on one torch
+    thread; a Ray cluster of other machines would give one-more-seed agreement only."""
     pytest.importorskip("ray", reason='ray is an optional extra (pip install "goalmisgen[ray]"); '
                                       "the Ray backend is not tested without it")
     configs = [{"seed": s} for s in range(3)]
