@@ -1,5 +1,6 @@
 """Analysis: one evaluation pipeline for every game (``evaluate.py``), goal specs (``goals.py``),
-statistics (``stats.py``), plots (``plots.py``) and episode animations (``animation.py``)."""
+statistics (``stats.py``), re-runs compared with shipped rows (``replication.py``), plots
+(``plots.py``) and episode animations (``animation.py``)."""
 
 from goalmisgen.analysis.evaluate import (
     Evaluation,
