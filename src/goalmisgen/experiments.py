@@ -1173,14 +1173,15 @@ def maze_regions(out_dir: Path | str = DATA / "maze_regions", records_dir: Path 
     evaluation_wall = time.perf_counter() - eval_start
     by_k = {}
     for t in trials:
-        by_k.setdefault(t["config"]["cheese_region"], []).append(t["test_good_cheese_collected"]["mean"])
+        if np.isfinite(t["test_good_cheese_collected"]["mean"]):  # NaN: no good maze among the levels
+            by_k.setdefault(t["config"]["cheese_region"], []).append(t["test_good_cheese_collected"]["mean"])
     spread = pooled_seed_sd(list(by_k.values()))
     for check in checks:  # on another machine a retrained agent is one more seed: compare it with its k's seeds
         fresh_levels = check.pop("fresh_levels")
         good = np.asarray(fresh_levels["good"], dtype=bool)
+        seeds = by_k.get(check["config"]["cheese_region"], [])
         check["agreement"] = (new_seed_agreement(float(np.asarray(fresh_levels["cheese_collected"])[good].mean()),
-                                                 by_k[check["config"]["cheese_region"]], spread)
-                              if spread["df"] else None)
+                                                 seeds, spread) if spread["df"] and seeds and good.any() else None)
     episodes = pd.concat(tables, ignore_index=True)[list(MAZE_REGION_COLUMNS)]
     episodes.to_csv(out / "episodes.csv.gz", index=False)
     share = {int(k): maze_region_share(int(k), n_levels) for k in regions}
