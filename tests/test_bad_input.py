@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunGridEnv, CoinRunGridVecEnv, CoinRunOptions
 
 
@@ -133,7 +133,7 @@ CASES = [
     ("cli --random-fraction nan", lambda t, a: cli("train", "coinrun", "--random-fraction", "nan", "--out", str(t / "a.pt")),
      CliError, "--random-fraction=nan"),
     ("cli --seed -1", lambda t, a: cli("train", "coinrun", "--seed", "-1", "--out", str(t / "a.pt")), CliError, "--seed=-1"),
-    ("cli unknown env", lambda t, a: cli("train", "maze", "--out", str(t / "a.pt")), CliError, "'maze'"),
+    ("cli unknown env", lambda t, a: cli("train", "chess", "--out", str(t / "a.pt")), CliError, "'chess'"),
     ("cli --levels 0", lambda t, a: cli("evaluate", "coinrun", "--agent", str(a), "--levels", "0"), CliError, "--levels=0"),
     ("cli missing agent", lambda t, a: cli("evaluate", "coinrun", "--agent", str(t / "none.pt")), CliError, "none.pt"),
     ("cli --coin-placement middle", lambda t, a: cli("evaluate", "coinrun", "--agent", str(a), "--coin-placement", "middle"),

@@ -35,7 +35,8 @@ from goalmisgen.agents import load_agent
 from goalmisgen.agents.scripted import ChestSeekerAgent
 from goalmisgen.analysis.decision_squares import fit_l1_logistic
 from goalmisgen.analysis.replication import new_seed_agreement, rerun_agreement
-from goalmisgen.analysis.evaluate import evaluate_game, seeds_matrix, seeds_summary
+from goalmisgen.analysis.evaluate import evaluate_game
+from goalmisgen.analysis.evaluation import seeds_matrix, seeds_summary
 from goalmisgen.analysis.stats import group_difference_ci, paired_difference_ci, pooled_seed_sd
 from goalmisgen.envs import HELD_OUT_START
 from goalmisgen.experiments import KEYS_CHESTS_COLUMNS, keys_chests_metrics, keys_chests_summaries

@@ -16,7 +16,7 @@ import pytest
 
 from goalmisgen.agents import load_agent
 from goalmisgen.analysis import evaluate
-from goalmisgen.analysis.evaluate import seeds_matrix
+from goalmisgen.analysis.evaluation import seeds_matrix
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import group_difference_ci
 from goalmisgen.exercises.causal import reference_sufficient_fraction

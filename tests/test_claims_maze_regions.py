@@ -20,7 +20,7 @@ import pytest
 
 from goalmisgen import experiments as ex
 from goalmisgen.agents import load_agent
-from goalmisgen.analysis.evaluate import seeds_matrix
+from goalmisgen.analysis.evaluation import seeds_matrix
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import group_difference_ci
 from goalmisgen.paths import data_dir

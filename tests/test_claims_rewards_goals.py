@@ -28,8 +28,8 @@ from goalmisgen.analysis.goal_inference import goal_values, infer_goals
 from goalmisgen.analysis.trajectories import record_trajectories
 from goalmisgen.analysis.value_probe import value_trace
 from goalmisgen.envs import HELD_OUT_START
-from goalmisgen.envs.coinrun_levels import generate_levels
-from goalmisgen.envs.interventions import coin_moved, coin_removed, do, end_permeable, hazards_removed
+from goalmisgen.envs.coinrun.levels import generate_levels
+from goalmisgen.envs.coinrun.interventions import coin_moved, coin_removed, do, end_permeable, hazards_removed
 from goalmisgen.exercises.rewards_goals import reference_return_agreement
 from goalmisgen.paths import data_dir
 

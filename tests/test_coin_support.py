@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from goalmisgen.analysis.stats import rate_ci
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv, CoinRunOptions
 from goalmisgen.envs.grid.options import HELD_OUT_START
 

@@ -6,19 +6,19 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from goalmisgen.envs import HELD_OUT_START, CoinRunGridEnv, CoinRunGridVecEnv
-from goalmisgen.envs import coinrun_levels as lv
-from goalmisgen.envs.coinrun_solver import shortest_coin_paths
-from goalmisgen.envs.registration import REGISTERED
-from goalmisgen.envs.render import render_level, render_observation
+from goalmisgen.envs.coinrun import levels as lv
+from goalmisgen.envs.coinrun.solver import shortest_coin_paths
+from goalmisgen.envs.spec import configurations
+from goalmisgen.envs.coinrun.render import render_level, render_observation
 
 
-@pytest.mark.parametrize("env_id", sorted(REGISTERED))
+@pytest.mark.parametrize("env_id", sorted(configurations()))
 def test_every_registered_id_passes_check_env(env_id):
     env = gymnasium.make(f"goalmisgen/{env_id}")
     check_env(env.unwrapped, skip_render_check=True)
 
 
-@pytest.mark.parametrize("env_id", sorted(REGISTERED))
+@pytest.mark.parametrize("env_id", sorted(configurations()))
 def test_every_registered_id_makes_a_vector_env(env_id):
     envs = gymnasium.make_vec(f"goalmisgen/{env_id}", num_envs=8, vectorization_mode="vector_entry_point")
     obs, _ = envs.reset(seed=0)

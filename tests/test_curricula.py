@@ -44,7 +44,8 @@ def test_domain_randomization_default_reproduces_training_without_a_sampler(monk
 
 def test_distinguishing_share_counts_the_levels_handed_out():
     env = CoinRunGridVecEnv(num_envs=8, coin_placement="end", random_fraction=0.5)
-    source = LevelSource(DomainRandomization(*env.options.seed_range), env.generate, chunk=16)
+    source = LevelSource(DomainRandomization(*env.options.seed_range), env.generate, chunk=16,
+                         distinguishing="coin_is_random")
     env.set_level_queue(source)
     env.reset(seed=0)
     batch = env.generate(LevelQueue.seeds_handed_out(*env.options.seed_range, 0, 8))

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from goalmisgen.analysis.decision_squares import FEATURES, decision_squares, distances_from, fit_l1_logistic
-from goalmisgen.envs import maze_levels as lv
+from goalmisgen.analysis.decision_squares import fit_l1_logistic
+from goalmisgen.envs.maze.decision_squares import FEATURES, decision_squares, distances_from
+from goalmisgen.envs.maze import levels as lv
 from goalmisgen.envs.maze import shortest_paths_to
-from goalmisgen.envs.maze_levels import MazeLevels
+from goalmisgen.envs.maze.levels import MazeLevels
 
 # 5 x 5 perfect mazes as lists of open squares (x, y), y from the bottom; start (0, 0), corner (4, 4)
 COMB = [(x, 0) for x in range(5)] + [(x, y) for x in (0, 2, 4) for y in range(1, 5)]

@@ -20,8 +20,8 @@ from goalmisgen.analysis import (
     seeds_summary,
     summarize,
 )
-from goalmisgen.envs import coinrun_levels as lv
-from goalmisgen.envs.interventions import end_permeable
+from goalmisgen.envs.coinrun import levels as lv
+from goalmisgen.envs.coinrun.interventions import end_permeable
 
 
 class GoRight:
@@ -157,10 +157,11 @@ def test_cli_bad_input_gives_a_clear_error_not_a_traceback(tmp_path, tiny_agent_
 
 # ---- the Maze and Keys and Chests through the same pipeline ----
 
-from goalmisgen.analysis.decision_squares import distances_from  # noqa: E402
-from goalmisgen.analysis.evaluate import evaluate_game, play_game_levels, shifted_options  # noqa: E402
-from goalmisgen.envs import maze_levels as maze_lv  # noqa: E402
-from goalmisgen.envs.maze import ACTION_DX, ACTION_DY  # noqa: E402
+from goalmisgen.envs.maze.decision_squares import distances_from  # noqa: E402
+from goalmisgen.analysis.evaluate import evaluate_game, play_game_levels  # noqa: E402
+from goalmisgen.envs import game  # noqa: E402
+from goalmisgen.envs.maze import levels as maze_lv  # noqa: E402
+from goalmisgen.envs.grid.moves import ACTION_DX, ACTION_DY  # noqa: E402
 
 
 class CornerSeeker:
@@ -237,8 +238,8 @@ def test_keys_and_chests_are_judged_by_their_goal_spec_under_the_swapped_counts(
     for m in ("opened_max_chests", "all_keys_collected", "collected_a_key", "misgeneralized"):
         assert ev.summary[m]["ci_low"] <= ev.summary[m]["mean"] <= ev.summary[m]["ci_high"]
     assert "keys_collected" in ev.summary and df["good"].all()
-    assert shifted_options("keys-chests", {"num_keys": 3, "num_chests": 6, "num_levels": 5}) == {"num_keys": 6, "num_chests": 3}
-    assert shifted_options("keys-chests", {"num_keys": 3}, shift="train") == {"num_keys": 3}
+    assert game("keys-chests").shifted({"num_keys": 3, "num_chests": 6, "num_levels": 5}) == {"num_keys": 6, "num_chests": 3}
+    assert game("keys-chests").shifted({"num_keys": 3}, shift="train") == {"num_keys": 3}
 
 
 def test_game_evaluation_refuses_bad_input():

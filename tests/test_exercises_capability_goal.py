@@ -124,9 +124,9 @@ def test_feature_checker_names_the_mistake(wrong, hint):
 
 def test_reference_decision_square_on_a_real_maze():
     """The definition agrees with the batch computation of analysis.decision_squares on generated mazes."""
-    from goalmisgen.analysis.decision_squares import decision_squares, distances_from
+    from goalmisgen.envs.maze.decision_squares import decision_squares, distances_from
     from goalmisgen.envs.maze import move
-    from goalmisgen.envs.registration import make_vec_env
+    from goalmisgen.envs import make_vec_env
 
     env = make_vec_env("maze", 1, cheese_placement="anywhere")
     levels = env.generate(np.arange(2_147_483_648, 2_147_483_648 + 40))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.envs.interventions import coin_removed, end_permeable
+from goalmisgen.envs.coinrun.interventions import coin_removed, end_permeable
 from goalmisgen.exercises.coinrun import (
     PREDICT_TOLERANCE,
     as_interventions,

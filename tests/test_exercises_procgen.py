@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from goalmisgen.envs import procgen_state as ps
+from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.exercises import CheckFailed
 from goalmisgen.exercises.procgen import (
     check_coin_cells,

@@ -6,7 +6,7 @@ import pytest
 
 from goalmisgen.agents import load_agent
 from goalmisgen.agents.scripted import FORWARD_ACTIONS, GoRightAgent, RandomAgent
-from goalmisgen.analysis.evaluate import play_levels
+from goalmisgen.analysis.evaluate_coinrun import play_levels
 from goalmisgen.analysis.goal_inference import (
     BETAS,
     cost_to_go,
@@ -16,10 +16,10 @@ from goalmisgen.analysis.goal_inference import (
     step_log_likelihoods,
 )
 from goalmisgen.analysis.trajectories import record_trajectories
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import HELD_OUT_START
-from goalmisgen.envs.coinrun_solver import shortest_paths_to
-from goalmisgen.envs.interventions import coin_moved, coin_removed, do
+from goalmisgen.envs.coinrun.solver import shortest_paths_to
+from goalmisgen.envs.coinrun.interventions import coin_moved, coin_removed, do
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv
 from goalmisgen.envs.grid import LevelQueue
 from goalmisgen.envs.grid.search import shortest_paths

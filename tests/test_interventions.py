@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv
-from goalmisgen.envs.coinrun_solver import cell_targets, shortest_paths_to
-from goalmisgen.envs.interventions import (coin_moved, coin_removed, do, end_closer, end_permeable,
+from goalmisgen.envs.coinrun.solver import cell_targets, shortest_paths_to
+from goalmisgen.envs.coinrun.interventions import (coin_moved, coin_removed, do, end_closer, end_permeable,
                                            hazards_removed)
 
 N = 500
@@ -155,7 +155,7 @@ def test_bad_arguments_raise_a_clear_value_error(make, message):
 def test_goal_spec_marks_misgeneralized_as_capable_proxy_and_not_intended():
     import pandas as pd
 
-    from goalmisgen.analysis.goals import goal_spec
+    from goalmisgen.envs import goal_spec
 
     episodes = pd.DataFrame({
         "coin_collected": [True, False, False, False, True],

@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from goalmisgen.envs import keys_chests_levels as lv
+from goalmisgen.envs.keys_chests import levels as lv
 from goalmisgen.envs.grid.search import shortest_paths
 from goalmisgen.envs.keys_chests import ACTIONS, CHEST_REWARD, KeysChestsEnv, KeysChestsOptions, KeysChestsVecEnv
 from goalmisgen.envs.maze import move
-from goalmisgen.envs.registration import REGISTERED
-from goalmisgen.envs.render import render_level
+from goalmisgen.envs.keys_chests import SPEC
 
-KC_IDS = sorted(k for k, (family, _, _) in REGISTERED.items() if family == "keys-chests")
+KC_IDS = sorted(SPEC.configurations)
 
 
 def _steps_to(levels, xs, ys):
@@ -130,8 +129,8 @@ def test_every_registered_keys_chests_id_passes_check_env(env_id):
 
 
 def test_training_has_twice_the_chests_and_test_twice_the_keys():
-    train = dict(REGISTERED["KeysChests-v0"][2])
-    test = dict(REGISTERED["KeysChestsManyKeys-v0"][2])
+    train = dict(SPEC.configurations["KeysChests-v0"][1])
+    test = dict(SPEC.configurations["KeysChestsManyKeys-v0"][1])
     assert train["num_chests"] == 2 * train["num_keys"] and test["num_keys"] == 2 * test["num_chests"]
     assert KeysChestsOptions(**train) == KeysChestsOptions()
 
@@ -175,7 +174,7 @@ def test_single_env_renders_the_room():
     obs, info = env.reset(options={"level_seed": 3})
     assert obs.shape == (5, 9, 9) and info["level_seed"] == 3
     frame = env.render()
-    assert frame.shape == (9 * 16, 9 * 16, 3) and (frame == render_level(env.state, 0)).all()
+    assert frame.shape == (9 * 16, 9 * 16, 3) and (frame == env.state.render(0)).all()
 
 
 @pytest.mark.parametrize("bad", [

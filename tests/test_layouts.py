@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import HELD_OUT_START, CoinRunGridVecEnv
 from goalmisgen.envs.grid.layout import layout_keys, overlap
 from goalmisgen.envs.grid.levels import LevelQueue

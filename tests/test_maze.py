@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from goalmisgen.envs import maze_levels as lv
+from goalmisgen.envs.maze import levels as lv
 from goalmisgen.envs.maze import ACTIONS, MazeEnv, MazeOptions, MazeVecEnv, move, shortest_paths_to
-from goalmisgen.envs.registration import REGISTERED
-from goalmisgen.envs.render import render_level, render_top_down
+from goalmisgen.envs.grid.draw import render_top_down
+from goalmisgen.envs.maze import SPEC
 
-MAZE_IDS = sorted(k for k, (family, _, _) in REGISTERED.items() if family == "maze")
+MAZE_IDS = sorted(SPEC.configurations)
 
 
 def _levels(n=3000, placement="anywhere", region=1, start=0):
@@ -155,7 +155,7 @@ def test_single_env_plays_a_given_level_and_renders_it():
     assert info["level_seed"] == 42 and obs.shape == (3, 15, 15)
     frame = env.render()
     assert frame.shape == (15 * 16, 15 * 16, 3) and frame.dtype == np.uint8
-    assert (render_level(env.state, 0) == render_top_down(obs, ("wall", "cheese", "agent"))).all()
+    assert (env.state.render(0) == render_top_down(obs, ("wall", "cheese", "agent"))).all()
 
 
 @pytest.mark.parametrize("bad", [

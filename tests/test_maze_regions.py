@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from goalmisgen import experiments as ex
-from goalmisgen.envs.maze_levels import generate_levels
+from goalmisgen.envs.maze.levels import generate_levels
 
 SEEDS = np.arange(ex.HELD_OUT_START, ex.HELD_OUT_START + 2000)
 

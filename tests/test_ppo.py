@@ -211,9 +211,10 @@ def test_episode_statistics_are_read_from_final_info_or_the_older_episode_key():
 
 
 def test_train_runs_on_an_env_with_timeouts(monkeypatch):
-    from goalmisgen.envs.registration import ENV_FAMILIES
+    from goalmisgen.envs.coinrun import GOALS
+    from goalmisgen.envs.spec import GAMES, GameSpec
 
-    monkeypatch.setitem(ENV_FAMILIES, "timeout-test", _TimeoutVecEnv)
+    monkeypatch.setitem(GAMES, "timeout-test", GameSpec("timeout-test", "timeouts", _TimeoutVecEnv, GOALS, grid=False))
     result = train(PPOConfig(env="timeout-test", env_options={}, total_steps=64, num_envs=2, num_steps=8,
                              num_minibatches=2), progress=False)
     assert result.metrics["coin_rate"] == 0.5 and result.metrics["mean_episode_steps"] == 2.0
@@ -241,7 +242,7 @@ def test_sb3_adapter_reports_timeouts_and_terminal_observations():
 def test_coinrun_grid_timeouts_are_bootstrapped_with_the_value_of_the_final_observation():
     from goalmisgen.agents.networks import make_network
     from goalmisgen.agents.ppo import Rollout, collect_rollout
-    from goalmisgen.envs.registration import make_vec_env
+    from goalmisgen.envs import make_vec_env
 
     env = make_vec_env("coinrun", 32, max_steps=3)
     obs, _ = env.reset(seed=0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from goalmisgen.envs import procgen_state as ps
+from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.envs.procgen_coinrun import NUM_ACTIONS, ProcgenCoinRunVecEnv, available_backend
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -74,9 +74,8 @@ def test_bad_options_raise_value_errors_naming_them(options, message):
 def test_importing_the_envs_never_imports_procgen():
     code = (
         "import sys, goalmisgen.envs\n"
-        "from goalmisgen.envs.registration import ENV_FAMILIES\n"
-        "assert 'procgen-coinrun' in ENV_FAMILIES\n"
-        "assert not {'procgen', 'procgen_gym', 'gym3', 'goalmisgen.envs.procgen_coinrun'} & set(sys.modules)\n"
+        "assert 'procgen-coinrun' in goalmisgen.envs.GAMES\n"
+        "assert not {'procgen', 'procgen_gym', 'gym3'} & set(sys.modules)\n"
     )
     env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
@@ -84,9 +83,9 @@ def test_importing_the_envs_never_imports_procgen():
 
 
 def test_a_missing_backend_says_how_to_install_it(monkeypatch):
-    from goalmisgen.envs import procgen_coinrun
+    from goalmisgen.envs.procgen_coinrun import backends
 
-    monkeypatch.setattr(procgen_coinrun, "available_backend", lambda: None)
+    monkeypatch.setattr(backends, "available_backend", lambda: None)
     with pytest.raises(ImportError, match="pip install"):
         ProcgenCoinRunVecEnv(num_envs=2)
 
@@ -222,7 +221,7 @@ def test_random_fraction_moves_the_coin_in_exactly_the_chosen_levels():
 
 @needs_procgen
 def test_make_vec_env_builds_procgen_coinrun():
-    from goalmisgen.envs.registration import make_vec_env
+    from goalmisgen.envs import make_vec_env
 
     env = make_vec_env("procgen-coinrun", 2, distribution_mode="easy", obs_size=32)
     obs, _ = env.reset(seed=0)

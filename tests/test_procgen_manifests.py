@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from goalmisgen.analysis.evaluate import RATE_METRICS
+from goalmisgen.analysis.evaluation import RATE_METRICS
 from goalmisgen.analysis.evaluate_procgen import procgen_summaries
 from goalmisgen.paths import data_dir
 

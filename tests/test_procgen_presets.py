@@ -49,7 +49,7 @@ def test_the_sharded_evaluation_checks_its_arguments_before_starting(kwargs, wor
 
 @pytest.mark.skipif(available_backend() is None, reason="needs the procgen game")
 def test_normalized_rewards_are_the_game_rewards_scaled_by_the_running_return_std():
-    from goalmisgen.envs.procgen_coinrun import REWARD_NORM_CLIP, ProcgenCoinRunVecEnv
+    from goalmisgen.envs.procgen_coinrun.env import REWARD_NORM_CLIP, ProcgenCoinRunVecEnv
 
     envs = [ProcgenCoinRunVecEnv(num_envs=8, distribution_mode="easy", normalize_reward=flag) for flag in (False, True)]
     for env in envs:

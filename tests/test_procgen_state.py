@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from goalmisgen.envs import procgen_state as ps
+from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.envs.procgen_coinrun import available_backend
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -164,13 +164,13 @@ def test_bad_placements_and_seed_ranges_are_rejected():
 @pytest.fixture(scope="module")
 def real_states():
     """States of 64 easy and 64 hard games, at the start and after 40 random steps."""
-    from goalmisgen.envs.procgen_coinrun import _BACKEND_CLASSES, _import_backend
+    from goalmisgen.envs.procgen_coinrun.backends import BACKEND_CLASSES, import_backend
 
-    name, module = _import_backend(None)
+    name, module = import_backend(None)
     out = []
     rng = np.random.default_rng(0)
     for mode in ("easy", "hard"):
-        backend = _BACKEND_CLASSES[name](module, 64, {"distribution_mode": mode, "rand_seed": 1, "num_threads": 0})
+        backend = BACKEND_CLASSES[name](module, 64, {"distribution_mode": mode, "rand_seed": 1, "num_threads": 0})
         backend.observe()
         out += [(backend.get_state(i), backend.level_seeds()[i]) for i in range(64)]
         for _ in range(40):
@@ -210,8 +210,9 @@ FUZZ_SCRIPT = textwrap.dedent(
     """
     import json, struct, sys
     import numpy as np
-    from goalmisgen.envs import procgen_state as ps
-    from goalmisgen.envs.procgen_coinrun import ProcgenCoinRunVecEnv, _import_backend
+    from goalmisgen.envs.procgen_coinrun import state as ps
+    from goalmisgen.envs.procgen_coinrun import ProcgenCoinRunVecEnv
+    from goalmisgen.envs.procgen_coinrun.backends import import_backend
 
     rng = np.random.default_rng(int(sys.argv[1]))
     env = ProcgenCoinRunVecEnv(num_envs=2, distribution_mode="easy", coin_placement="random")
@@ -245,7 +246,7 @@ FUZZ_SCRIPT = textwrap.dedent(
             data = bytearray(rng.integers(0, 256, size=len(good), dtype=np.uint8).tobytes())
         return bytes(data)
 
-    name, module = _import_backend(None)
+    name, module = import_backend(None)
     if name == "procgen-mirror":
         other_game = module.ProcgenGym3Env(num=1, env_name="bigfish").callmethod("get_state")[0]
     else:

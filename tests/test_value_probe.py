@@ -5,12 +5,12 @@ import pytest
 
 from goalmisgen.agents import load_agent
 from goalmisgen.agents.scripted import GoRightAgent
-from goalmisgen.analysis.evaluate import play_levels
+from goalmisgen.analysis.evaluate_coinrun import play_levels
 from goalmisgen.analysis.trajectories import record_trajectories
 from goalmisgen.analysis.value_probe import value_trace
 from goalmisgen.envs import HELD_OUT_START
-from goalmisgen.envs.coinrun_levels import generate_levels
-from goalmisgen.envs.interventions import coin_removed, do
+from goalmisgen.envs.coinrun.levels import generate_levels
+from goalmisgen.envs.coinrun.interventions import coin_removed, do
 from goalmisgen.paths import data_dir
 
 AGENT = data_dir() / "coinrun_headline" / "headline_seed0.pt"

@@ -3,7 +3,9 @@
 Stable contract (other tools rely on it)::
 
     python -m goalmisgen train coinrun --seed S --steps N --coin-placement end --out PATH
+    python -m goalmisgen train maze --option cheese_region=5 --option view='"centred"' --out PATH
     python -m goalmisgen evaluate coinrun --agent PATH --coin-placement random --levels N --start-level S --json
+    python -m goalmisgen evaluate maze --agent PATH --levels N --json
     python -m goalmisgen train procgen-coinrun --preset gpu --seed S --steps N --out PATH
     python -m goalmisgen evaluate procgen-coinrun --agent PATH --coin-placement random --levels N --start-level S --json
     python -m goalmisgen regenerate headline
@@ -13,9 +15,15 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen regenerate maze-regions [--backend ray] [--workers N] [--seeds 0 1 2] [--steps N]
     python -m goalmisgen regenerate keys-chests [--seeds 0 1 2] [--steps N]
 
-``evaluate --json`` prints one JSON object: ``coin_collected``, ``reached_end``, ``died``,
-``timed_out`` (each ``{"mean", "ci_low", "ci_high", "n"}``, over all levels), ``n_levels``,
-``n_good_levels``, and ``good_levels`` (the same metrics over the good levels only). A value that
+Every registered game (``goalmisgen.envs.GAMES``) can be trained and evaluated; ``--option
+KEY=VALUE`` sets any env option of the game (VALUE read as JSON, else as a string), and the
+CoinRun flags (``--coin-placement``, ``--random-fraction``, ``--filter-runs``) apply to the games
+whose spec names their own evaluation (CoinRun-grid, procgen CoinRun).
+
+``evaluate --json`` prints one JSON object: for CoinRun ``coin_collected``, ``reached_end``, ``died``,
+``timed_out`` (for another game its goal spec's columns), each ``{"mean", "ci_low", "ci_high", "n"}``
+over all levels, ``n_levels``, ``n_good_levels``, and ``good_levels`` (the same metrics over the
+good levels only). A value that
 is undefined (a mean over no good level) is ``null``, never a bare ``NaN``.
 
 No command loses a user's data: ``train --out`` is checked before training starts and an existing
@@ -37,9 +45,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from goalmisgen.envs import GAMES
 from goalmisgen.validation import check_float, check_int
 
-ENVS = ("coinrun", "procgen-coinrun")
+GAMES_HELP = "a registered game (goalmisgen.envs.GAMES)"
 MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than this is a typo
 RENAME_EXCHANGE = 2
 SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support", "curriculum-sweep", "maze-regions")
@@ -53,11 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a PPO agent and save a checkpoint")
-    t.add_argument("env", choices=ENVS)
+    t.add_argument("env", choices=sorted(GAMES), help=GAMES_HELP)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--steps", type=int, default=3_000_000)
-    t.add_argument("--coin-placement", default="end", choices=("end", "random"))
-    t.add_argument("--random-fraction", type=float, default=0.0)
+    t.add_argument("--coin-placement", default=None, choices=("end", "random"), help="CoinRun: where the coin goes (default: end)")
+    t.add_argument("--random-fraction", type=float, default=None, help="CoinRun: share of levels with a random coin (default: 0)")
+    t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="any env option of the game (repeatable)")
     t.add_argument("--num-levels", type=int, default=0)
     t.add_argument("--start-level", type=int, default=0)
     t.add_argument("--preset", default="cpu", choices=("cpu", "gpu"), help="procgen-coinrun only: PPO settings (agents/presets.py)")
@@ -71,12 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--no-progress", action="store_true")
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on held-out levels")
-    e.add_argument("env", choices=ENVS)
+    e.add_argument("env", choices=sorted(GAMES), help=GAMES_HELP)
     e.add_argument("--agent", required=True, help="checkpoint path")
-    e.add_argument("--coin-placement", default="random", choices=("end", "random", "none"), help='"none" (coin removed): procgen-coinrun only')
+    e.add_argument("--coin-placement", default=None, choices=("end", "random", "none"), help='CoinRun: where the coin goes (default: random; "none", coin removed: procgen-coinrun only)')
     e.add_argument("--levels", type=int, default=1000)
     e.add_argument("--start-level", type=int, default=None, help="first level seed (default: the held-out levels)")
-    e.add_argument("--filter-runs", type=int, default=5, help="plays per level for the good-levels filter (0: off)")
+    e.add_argument("--filter-runs", type=int, default=None, help="CoinRun: plays per level for the good-levels filter (default 5; 0: off)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--deterministic", action="store_true")
     e.add_argument("--device", default="cpu", help="where the agent's network runs (cpu, cuda)")
@@ -133,10 +143,28 @@ def check_out(out: str, force: bool) -> Path:
     return path
 
 
-def _check_train_args(args) -> None:
+def _env_options(args) -> dict:
+    """The env options of ``train``: level sampling, the CoinRun flags given, and every ``--option``."""
+    options = {"num_levels": args.num_levels, "start_level": args.start_level}
+    if args.coin_placement is not None:
+        options["coin_placement"] = args.coin_placement
+    if args.random_fraction is not None:
+        options["random_fraction"] = check_float("--random-fraction", args.random_fraction, low=0.0, high=1.0)
+    for item in args.option:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--option={item!r} is not allowed: write KEY=VALUE, e.g. --option cheese_region=5")
+        try:
+            options[key] = json.loads(text)
+        except json.JSONDecodeError:
+            options[key] = text
+    return options
+
+
+def _check_train_args(args) -> dict:
+    """The env options of ``train``, after every argument has been checked."""
     check_int("--seed", args.seed, low=0)
     check_int("--steps", args.steps, low=1)
-    check_float("--random-fraction", args.random_fraction, low=0.0, high=1.0)
     check_int("--num-levels", args.num_levels, low=0)
     check_int("--start-level", args.start_level, low=0)
     if args.max_minutes is not None:
@@ -145,16 +173,17 @@ def _check_train_args(args) -> None:
     _check_device(args.device)
     if args.init_from is not None and not Path(args.init_from).is_file():
         raise ValueError(f"--init-from={args.init_from!r} is not a file; give a checkpoint (.pt) written by train")
+    env_options = _env_options(args)
+    GAMES[args.env].check_options(env_options)
     check_out(args.out, args.force)
+    return env_options
 
 
 def _train(args) -> None:
-    _check_train_args(args)
+    env_options = _check_train_args(args)
     from goalmisgen.agents import PPOConfig, load_agent, save_agent, save_policy, train
     from goalmisgen.agents.checkpoint import continued_from
 
-    env_options = {"coin_placement": args.coin_placement, "random_fraction": args.random_fraction,
-                   "num_levels": args.num_levels, "start_level": args.start_level}
     overrides = {} if args.device is None else {"device": args.device}
     if args.env == "procgen-coinrun":
         from goalmisgen.agents.presets import procgen_config
@@ -162,7 +191,7 @@ def _train(args) -> None:
         config = procgen_config(args.preset, args.seed, args.steps, distribution_mode=args.distribution_mode, **overrides)
         config.env_options.update(env_options)
     else:
-        config = PPOConfig(total_steps=args.steps, seed=args.seed, env_options=env_options, **overrides)
+        config = PPOConfig(env=args.env, total_steps=args.steps, seed=args.seed, env_options=env_options, **overrides)
     initial, extra = None, {}
     if args.init_from is not None:
         initial = load_agent(args.init_from)
@@ -198,30 +227,35 @@ def _evaluate(args) -> None:
     check_int("--levels", args.levels, low=1, high=MAX_LEVELS)
     if args.start_level is not None:
         check_int("--start-level", args.start_level, low=0)
-    check_int("--filter-runs", args.filter_runs, low=0)
+    coinrun_flags = {"coin_placement": args.coin_placement, "filter_runs": args.filter_runs}
+    if args.filter_runs is not None:
+        check_int("--filter-runs", args.filter_runs, low=0)
     check_int("--seed", args.seed, low=0)
     _check_device(args.device)
+    spec = GAMES[args.env]
+    given = {k: v for k, v in coinrun_flags.items() if v is not None}
+    if given and spec.evaluator is None:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise ValueError(f"{flags} is not allowed for env={args.env!r}: it is evaluated under its test shift")
     if not Path(args.agent).is_file():
         raise ValueError(f"agent={args.agent!r} is not a file; give a checkpoint (.pt) written by train")
     from goalmisgen.agents import load_agent
+    from goalmisgen.analysis import evaluate
 
     agent = load_agent(args.agent, device=args.device)
-    common = dict(n_levels=args.levels, coin_placement=args.coin_placement, filter_runs=args.filter_runs,
-                  deterministic=args.deterministic, seed=args.seed)
-    if args.env == "procgen-coinrun":
-        from goalmisgen.analysis.evaluate_procgen import evaluate_procgen
-
-        ev = evaluate_procgen(agent, start_level=args.start_level, **common)
-    else:
-        from goalmisgen.analysis import evaluate
-        from goalmisgen.envs.coinrun import HELD_OUT_START
-
-        ev = evaluate(agent, start_level=HELD_OUT_START if args.start_level is None else args.start_level, **common)
+    trained_on = getattr(agent, "env", args.env)
+    if trained_on != args.env:
+        raise ValueError(f"agent={args.agent!r} was trained on {trained_on!r}, not {args.env!r}")
+    ev = evaluate(agent, n_levels=args.levels, start_level=args.start_level, deterministic=args.deterministic,
+                  seed=args.seed, **given)
     d = ev.to_json_dict()
     if args.json:
         print(json.dumps(_json_safe(d), allow_nan=False))
         return
-    for k in ("coin_collected", "reached_end", "died", "timed_out"):
+    goals = spec.goals
+    shown = ("coin_collected", "reached_end", "died", "timed_out") if spec.evaluator else \
+        (goals.intended, *goals.proxies, *goals.capable, "timed_out")
+    for k in shown:
         v, g = d[k], d["good_levels"][k]
         print(f"{k:15s} all {v['mean']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}]   "
               f"good {g['mean']:.3f} [{g['ci_low']:.3f}, {g['ci_high']:.3f}]")

@@ -216,12 +216,14 @@ class LevelSource:
 
     Levels are generated ``chunk`` at a time, as the envs' own ``LevelQueue`` does, so a curriculum
     acts on the next chunk after an update (a lag of at most ``chunk`` levels). It counts what it
-    hands out: ``handed_out`` levels, ``distinguishing`` of them (CoinRun-grid: ``coin_is_random``;
-    games without that flag count none), read and cleared with ``pop_counts()``.
+    hands out: ``handed_out`` levels, ``distinguishing`` of them (levels whose ``distinguishing``
+    field is True: the game spec names it, e.g. CoinRun-grid's ``coin_is_random``; with None, none
+    are counted), read and cleared with ``pop_counts()``.
     """
 
-    def __init__(self, sampler, generate: Callable, chunk: int):
+    def __init__(self, sampler, generate: Callable, chunk: int, distinguishing: str | None = None):
         self.sampler, self.generate, self.chunk = sampler, generate, check_int("chunk", chunk, low=1)
+        self.flag = distinguishing
         self.ready, self.used = None, 0
         self.handed_out, self.flagged, self.distinguishing = 0, 0, 0
 
@@ -240,7 +242,7 @@ class LevelSource:
             self.used, need = self.used + m, need - m
         batch = type(parts[0]).concatenate(parts)
         self.handed_out += len(batch)
-        flag = getattr(batch, "coin_is_random", None)
+        flag = None if self.flag is None else getattr(batch, self.flag)
         if flag is not None:
             self.flagged += len(batch)
             self.distinguishing += int(np.count_nonzero(flag))

@@ -115,7 +115,7 @@ def headline_summaries(episodes) -> dict:
     placement x level): per training set ("headline", "control"), rates over seeds with levels
     resampled jointly across seeds, and the paired difference reached end - coin on good levels
     the agent passed."""
-    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+    from goalmisgen.analysis.evaluation import paired_summary, seeds_summary
 
     outcomes = ("coin_collected", "reached_end", "died")
     summaries = {}
@@ -396,7 +396,7 @@ def randomization_sweep(out_dir: Path | str = DATA / "randomization_sweep", reco
 
     import pandas as pd
 
-    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+    from goalmisgen.analysis.evaluation import paired_summary, seeds_summary
     from goalmisgen.analysis.stats import rate_ci
     from goalmisgen.sweeps import run_sweep
 
@@ -454,7 +454,7 @@ LEARNED_RULE = ("a run 'learned its training task' when its coin rate over the l
 
 
 def _fraction_summary(rows, seed: int = 0) -> dict:
-    from goalmisgen.analysis.evaluate import paired_summary, seeds_summary
+    from goalmisgen.analysis.evaluation import paired_summary, seeds_summary
 
     return {
         "seeds": sorted(int(s) for s in rows["seed"].unique()),
@@ -471,7 +471,7 @@ def randomization_summaries(episodes, trials: list[dict]) -> dict:
     over the runs that learned their training task ("learned", see ``LEARNED_RULE``) and over all
     runs ("all_runs"); and, over learned runs, the change of the coin rate on good levels from
     p = 0 (seeds resampled within each fraction, levels shared: ``group_difference_ci``)."""
-    from goalmisgen.analysis.evaluate import seeds_matrix
+    from goalmisgen.analysis.evaluation import seeds_matrix
     from goalmisgen.analysis.stats import group_difference_ci
 
     learned = {(t["config"]["random_fraction"], t["config"]["seed"]) for t in trials
@@ -545,8 +545,8 @@ def support_evaluation(agent, n_levels: int = SUPPORT_LEVELS, seed: int = 0) -> 
     """Play held-out levels ``HELD_OUT_START ..`` three times: the coin moved onto a ledge top
     (where its section is a ledge), the same coin on the floor of the same column, and the coin
     at the end. Returns the per-level 0/1 lists of ``SUPPORT_COLUMNS``."""
-    from goalmisgen.analysis.evaluate import play_levels, score
-    from goalmisgen.envs.coinrun_levels import coin_on_ledge, generate_levels
+    from goalmisgen.analysis.evaluate_coinrun import play_levels, score
+    from goalmisgen.envs.coinrun.levels import coin_on_ledge, generate_levels
 
     seeds = np.arange(HELD_OUT_START, HELD_OUT_START + n_levels, dtype=np.int64)
     out = {"coin_on_ledge": coin_on_ledge(generate_levels(seeds, coin_placement="random", coin_support="ledge"))}
@@ -587,7 +587,7 @@ def support_summaries(episodes) -> dict:
     sweep's agents, floor or ledge top) the coin and end rates on ledge levels, with the coin on the
     ledge top and on the floor below it, and the paired drop floor - ledge; then the difference of
     that drop between the groups (seeds resampled within groups, levels shared)."""
-    from goalmisgen.analysis.evaluate import paired_summary, seeds_matrix, seeds_summary
+    from goalmisgen.analysis.evaluation import paired_summary, seeds_matrix, seeds_summary
     from goalmisgen.analysis.stats import group_difference_ci
 
     out = {}
@@ -841,7 +841,7 @@ def maze(out_dir: Path | str = DATA / "maze", train_agents_first: bool = True, r
     """
     import pandas as pd
 
-    from goalmisgen.analysis.evaluate import seeds_summary
+    from goalmisgen.analysis.evaluation import seeds_summary
 
     out = Path(out_dir)
     train_start = time.perf_counter()
@@ -957,7 +957,7 @@ def _cheese_in_region(k: int, n_levels: int) -> np.ndarray:
 def _test_mazes(n_levels: int):
     """The held-out test mazes (``MAZE_OPTIONS``, cheese anywhere) that ``maze_agent_episodes`` plays."""
     from goalmisgen.envs.maze import MazeOptions
-    from goalmisgen.envs.maze_levels import generate_levels
+    from goalmisgen.envs.maze.levels import generate_levels
 
     options = MazeOptions(**{**MAZE_OPTIONS, "cheese_placement": "anywhere"})
     seeds = np.arange(HELD_OUT_START, HELD_OUT_START + n_levels, dtype=np.int64)
@@ -1054,7 +1054,7 @@ def maze_region_summaries(episodes, region_share: dict | None = None) -> dict:
     anywhere) cheese and corner rates on all test mazes, on good ones (cheese off the path to the
     corner) and on good ones whose cheese lies outside the training region; and the pursuit
     threshold (``MAZE_REGION_RULE``)."""
-    from goalmisgen.analysis.evaluate import seeds_summary
+    from goalmisgen.analysis.evaluation import seeds_summary
 
     df = episodes.assign(good_outside=lambda d: d["good"].astype(bool) & ~d["cheese_in_region"].astype(bool))
     per_k = {}
@@ -1304,7 +1304,7 @@ def keys_chests_metrics(episodes):
 def keys_chests_summaries(episodes) -> dict:
     """Per checkpoint and shift, the mean over seeds of each measure with a 95% CI resampling seeds
     and levels jointly (``seeds_summary``)."""
-    from goalmisgen.analysis.evaluate import seeds_summary
+    from goalmisgen.analysis.evaluation import seeds_summary
 
     df = keys_chests_metrics(episodes)
     out = {}
@@ -1496,7 +1496,7 @@ def curriculum_summaries(episodes, trials: list[dict]) -> dict:
     jointly, over runs that learned their training task and over all runs (``LEARNED_RULE``); per
     alpha (keys like "0.001"): PLR minus domain randomization on the coin rate on good levels, over
     learned runs (seeds resampled within each sampler, levels shared: ``group_difference_ci``)."""
-    from goalmisgen.analysis.evaluate import seeds_matrix
+    from goalmisgen.analysis.evaluation import seeds_matrix
     from goalmisgen.analysis.stats import group_difference_ci
 
     learned = {(t["config"]["curriculum"], t["config"]["random_fraction"], t["config"]["seed"]) for t in trials

@@ -33,8 +33,7 @@ from tqdm.auto import tqdm
 
 from goalmisgen.agents.networks import ACTOR_CRITIC_NETWORKS, make_network
 from goalmisgen.curricula import CURRICULA, LevelSource, make_sampler, positive_value_loss
-from goalmisgen.envs.grid.vector import GridVecEnv
-from goalmisgen.envs.registration import ENV_FAMILIES, make_vec_env
+from goalmisgen.envs.spec import GAMES, game, grid_games
 from goalmisgen.validation import check_choice, check_float, check_int
 
 
@@ -43,9 +42,10 @@ class PPOConfig:
     """Everything that defines a PPO run; saved inside every checkpoint."""
 
     env: str = "coinrun"
-    """Environment family (see goalmisgen.envs.registration.ENV_FAMILIES)."""
-    env_options: dict[str, Any] = field(default_factory=lambda: {"coin_placement": "end"})
-    """Options passed to the environment, e.g. {"coin_placement": "end", "random_fraction": 0.02}."""
+    """The game (a name in goalmisgen.envs.GAMES)."""
+    env_options: dict[str, Any] = field(default_factory=dict)
+    """Options passed to the game's env and checked by its options class, e.g.
+    {"coin_placement": "end", "random_fraction": 0.02} for CoinRun-grid ({}: the game's defaults)."""
     total_steps: int = 1_500_000
     """Environment steps to train for (summed over all envs)."""
     num_envs: int = 256
@@ -94,14 +94,13 @@ class PPOConfig:
             setattr(self, name, check_float(name, getattr(self, name), low=0.0, high=1.0, low_open=True))
         for name in ("learning_rate", "ent_coef", "vf_coef", "max_grad_norm"):
             setattr(self, name, check_float(name, getattr(self, name), low=0.0))
-        self.env = check_choice("env", self.env, sorted(ENV_FAMILIES))
-        if not isinstance(self.env_options, dict) or not all(isinstance(k, str) for k in self.env_options):
-            raise ValueError(f"env_options={self.env_options!r} is not allowed: env_options must be a dict with string keys")
+        self.env = check_choice("env", self.env, sorted(GAMES))
+        game(self.env).check_options(self.env_options)
         self.network = check_choice("network", self.network, ACTOR_CRITIC_NETWORKS)
         self.level_sampler = check_choice("level_sampler", self.level_sampler, CURRICULA)
-        if self.level_sampler != "dr" and self.env not in GRID_FAMILIES:
+        if self.level_sampler != "dr" and self.env not in grid_games():
             raise ValueError(f"level_sampler={self.level_sampler!r} is not allowed with env={self.env!r}: "
-                             f"only 'dr' there; samplers drive the grid games {list(GRID_FAMILIES)}")
+                             f"only 'dr' there; samplers drive the grid games {list(grid_games())}")
         if not isinstance(self.level_sampler_params, dict):
             raise ValueError(f"level_sampler_params={self.level_sampler_params!r} is not allowed: it must be a dict")
         make_sampler(self.level_sampler, 0, 1, **self.level_sampler_params)  # names a bad parameter now, not mid-run
@@ -164,10 +163,6 @@ def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
         last = delta + gamma * lam * nonterminal * last
         advantages[t] = last
     return advantages, advantages + values
-
-
-GRID_FAMILIES = tuple(sorted(k for k, v in ENV_FAMILIES.items() if isinstance(v, type) and issubclass(v, GridVecEnv)))
-"""The env families built on the grid core, whose levels a sampler (goalmisgen.curricula) can choose."""
 
 
 EPISODE_STATS = ("coin_collected", "reached_end", "died", "steps", "episode_return")
@@ -336,12 +331,11 @@ def train(
     return of recent episodes, live.
     Same config and seed give the same result on a CPU.
     """
-    from goalmisgen.analysis.goals import GOAL_SPECS
-
     torch.set_num_threads(config.torch_threads)
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    envs = make_vec_env(config.env, config.num_envs, **config.env_options)
+    spec = game(config.env)
+    envs = spec.vec_env(num_envs=config.num_envs, **config.env_options)
     space = envs.single_observation_space
     obs_shape = space.shape
     device = torch.device(config.device)
@@ -349,16 +343,16 @@ def train(
     if initial is not None:
         load_initial(policy, initial)
     policy = policy.to(device)
-    intended = GOAL_SPECS[config.env].intended if config.env in GOAL_SPECS else "coin_collected"
+    intended = spec.goals.intended
     optimizer = _adam(policy, config.learning_rate)
 
     T, N = config.num_steps, config.num_envs
     rollout = Rollout.empty(T, N, obs_shape, torch.from_numpy(np.zeros(0, dtype=space.dtype)).dtype, device)
     source, played = None, None
-    if config.env in GRID_FAMILIES:
+    if spec.grid:
         # the level source replaces the envs' own queue before the first reset, which seeds it
         sampler = make_sampler(config.level_sampler, *envs.options.seed_range, **config.level_sampler_params)
-        source = LevelSource(sampler, envs.generate, chunk=envs.level_queue_chunk)
+        source = LevelSource(sampler, envs.generate, chunk=envs.level_queue_chunk, distinguishing=spec.distinguishing)
         envs.set_level_queue(source)
         if config.level_sampler != "dr":
             played = np.zeros((T, N), dtype=np.int64)
@@ -431,11 +425,7 @@ def train(
         row.update(_level_counts(source))
         history.append(row)
         bar.update(config.batch_size)
-        if config.env == "coinrun":
-            bar.set_postfix(coin=f"{row['coin_rate']:.2f}", end=f"{row['end_rate']:.2f}", ret=f"{row['mean_return']:.2f}",
-                            refresh=False)
-        else:
-            bar.set_postfix({intended: f"{row['intended_rate']:.2f}", "ret": f"{row['mean_return']:.2f}"}, refresh=False)
+        bar.set_postfix({label: f"{row[key]:.2f}" for key, label in spec.bar.items()}, refresh=False)
         for key in recent:
             recent[key] = recent[key][-8:]
         if callback is not None and callback(row, policy):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CHANNELS, physics_step
 from goalmisgen.envs.grid.search import shortest_paths
 from goalmisgen.envs.maze import ACTIONS as ACTIONS_KC

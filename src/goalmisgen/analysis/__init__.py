@@ -1,18 +1,12 @@
-"""Analysis: one evaluation pipeline for every game (``evaluate.py``), goal specs (``goals.py``),
-statistics (``stats.py``), re-runs compared with shipped rows (``replication.py``), plots
-(``plots.py``) and episode animations (``animation.py``)."""
+"""Analysis: one evaluation for every game (``evaluate.py``, over the core in ``evaluation.py``;
+CoinRun-grid's and procgen CoinRun's own protocols in ``evaluate_coinrun.py`` and
+``evaluate_procgen.py``), statistics (``stats.py``), re-runs compared with shipped rows
+(``replication.py``), plots (``plots.py``) and episode animations (``animation.py``). The games'
+goals live in their specs (``goalmisgen.envs.spec``)."""
 
-from goalmisgen.analysis.evaluate import (
-    Evaluation,
-    evaluate,
-    good_levels,
-    paired_evaluation,
-    paired_summary,
-    play_levels,
-    seeds_summary,
-    summarize,
-)
-from goalmisgen.analysis.goals import GOAL_SPECS, GoalSpec, goal_spec
+from goalmisgen.analysis.evaluate import evaluate, evaluate_game
+from goalmisgen.analysis.evaluate_coinrun import good_levels, paired_evaluation, play_levels
+from goalmisgen.analysis.evaluation import Evaluation, paired_summary, seeds_summary, summarize
 from goalmisgen.analysis.stats import (
     bootstrap_ci,
     crossed_bootstrap_ci,
@@ -23,7 +17,7 @@ from goalmisgen.analysis.stats import (
 )
 
 __all__ = [
-    "GOAL_SPECS", "Evaluation", "GoalSpec", "bootstrap_ci", "crossed_bootstrap_ci", "evaluate", "goal_spec",
-    "good_levels", "group_difference_ci", "hierarchical_bootstrap_ci", "paired_difference_ci", "paired_evaluation", "paired_summary",
+    "Evaluation", "bootstrap_ci", "crossed_bootstrap_ci", "evaluate", "evaluate_game", "good_levels",
+    "group_difference_ci", "hierarchical_bootstrap_ci", "paired_difference_ci", "paired_evaluation", "paired_summary",
     "play_levels", "rate_ci", "seeds_summary", "summarize",
 ]

@@ -7,36 +7,37 @@ from html import escape
 
 import numpy as np
 
-from goalmisgen.analysis.evaluate import GRID_GAMES, SHIFTS, eval_env_options, shifted_options
+from goalmisgen.analysis.evaluate import played_options
+from goalmisgen.analysis.evaluate_coinrun import eval_env_options
 from goalmisgen.envs.coinrun import CoinRunGridEnv
-from goalmisgen.envs.interventions import do
-from goalmisgen.validation import check_choice, check_int
-from goalmisgen.envs.render import render_level
+from goalmisgen.envs.coinrun.interventions import do
+from goalmisgen.envs.spec import game
+from goalmisgen.validation import check_int
 
 
 def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: int = 0,
                    deterministic: bool = False, max_frames: int | None = None, interventions=()):
     """Play one episode of CoinRun-grid level ``level_seed`` (with ``interventions`` applied, see
-    ``goalmisgen.envs.interventions``) and return (frames, info). Maze and Keys and Chests agents
+    ``goalmisgen.envs.coinrun.interventions``) and return (frames, info). Maze and Keys and Chests agents
     are recorded by ``record_game_episode``.
 
     Returns:
         frames: list of (H*16, W*16, 3) uint8 RGB frames, the first before any move.
         info: the final step's info dict (coin_collected, reached_end, died, ...).
     """
-    if getattr(agent, "env", "coinrun") in GRID_GAMES:
-        raise ValueError(f"agent.env={agent.env!r}: record Maze and Keys and Chests episodes with record_game_episode")
+    if getattr(agent, "env", "coinrun") != "coinrun":
+        raise ValueError(f"agent.env={agent.env!r}: record the episodes of other grid games with record_game_episode")
     env = CoinRunGridEnv(**eval_env_options(agent, coin_placement))
     levels = do(env.vec.generate([check_int("level_seed", level_seed, low=0)]), *interventions)
     obs, info = env.reset(seed=seed, options={"levels": levels})
     if hasattr(agent, "seed"):
         agent.seed(seed)
-    frames = [render_level(env.state, 0)]
+    frames = [env.state.render(0)]
     done = False
     while not done and (max_frames is None or len(frames) < max_frames):
         action = int(agent.act(obs[None], deterministic=deterministic)[0])
         obs, _, terminated, truncated, info = env.step(action)
-        frames.append(render_level(env.state, 0))
+        frames.append(env.state.render(0))
         done = terminated or truncated
     return frames, info
 
@@ -44,18 +45,15 @@ def record_episode(agent, level_seed: int, coin_placement: str = "end", seed: in
 def record_game_episode(agent, level_seed: int, shift: str = "test", seed: int = 0, deterministic: bool = False,
                         max_frames: int | None = None):
     """Play one episode of a Maze or Keys and Chests agent on level ``level_seed``, under its
-    training options (``shift="train"``) or its test shift (see ``evaluate.shifted_options``).
+    training options (``shift="train"``) or its test shift (see ``GameSpec.shifted``).
 
     Returns:
         frames: list of (G*16, G*16, 3) uint8 RGB frames of the whole level, the first before any move.
         info: the final step's episode statistics (cheese_collected, reached_corner, ... or
             chests_opened, keys_collected, ...).
     """
-    from goalmisgen.envs.registration import SINGLE_ENVS
-
-    env_name = check_choice("agent.env", getattr(agent, "env", None), GRID_GAMES)
-    check_choice("shift", shift, SHIFTS)
-    env = SINGLE_ENVS[env_name](**shifted_options(env_name, dict(agent.env_options), shift))
+    options = played_options(agent, shift)
+    env = game(agent.env).single_env(**options)
     obs, info = env.reset(seed=seed, options={"level_seed": check_int("level_seed", level_seed, low=0)})
     if hasattr(agent, "seed"):
         agent.seed(seed)

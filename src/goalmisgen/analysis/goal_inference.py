@@ -35,9 +35,9 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from goalmisgen.analysis.trajectories import Trajectories
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CoinRunOptions, CoinRunState, physics_step
-from goalmisgen.envs.coinrun_solver import ENEMY_PERIOD_LCM
+from goalmisgen.envs.coinrun.solver import ENEMY_PERIOD_LCM
 from goalmisgen.validation import check_choice, check_float, check_int
 
 GOALS = ("coin", "end")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunOptions, CoinRunState
 from goalmisgen.envs.grid.layout import LayoutOverlap, overlap
 from goalmisgen.envs.grid.levels import LevelQueue

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.analysis.evaluation import play_once
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv
 from goalmisgen.validation import check_bool, check_int
 
@@ -67,25 +68,15 @@ def record_trajectories(agent, levels: lv.CoinRunLevels, max_steps: int = 200, d
     view = {k: v for k, v in getattr(agent, "env_options", {}).items() if k == "view_radius"}
     env = CoinRunGridVecEnv(num_envs=n, max_steps=max_steps, num_sections=levels.enemy_x0.shape[1], **view)
     obs, _ = env.reset(seed=seed, options={"levels": levels})
-    env.autoreset = False
     if hasattr(agent, "seed"):
         agent.seed(seed)
     s = env.state
     steps: list[tuple[np.ndarray, ...]] = []
-    outcomes: dict[str, np.ndarray] = {}
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        ids = np.flatnonzero(active)
-        actions = np.zeros(n, dtype=np.int64)
-        actions[ids] = agent.act(obs[ids], deterministic=deterministic)
-        steps.append((ids, s.x[ids].copy(), s.y[ids].copy(), s.vy[ids].copy(), s.t[ids].copy(), actions[ids]))
-        obs, _, _, _, info = env.step(actions)
-        if "final_info" in info:
-            ending = info["_final_info"] & active
-            for key, value in info["final_info"].items():
-                if not key.startswith("_"):
-                    outcomes.setdefault(key, np.zeros(n, dtype=value.dtype))[ending] = value[ending]
-            active &= ~ending
+
+    def record(ids, obs, actions):
+        steps.append((ids, s.x[ids].copy(), s.y[ids].copy(), s.vy[ids].copy(), s.t[ids].copy(), actions))
+
+    outcomes = play_once(env, agent, obs, deterministic, before_step=record)
     level, x, y, vy, t, action = (np.concatenate(parts) for parts in zip(*steps))
     order = np.lexsort((t, level))
     return Trajectories(levels, level[order], x[order], y[order], vy[order], t[order], action[order], outcomes)

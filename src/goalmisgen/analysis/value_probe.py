@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.analysis.evaluation import play_once
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import COIN_REWARD, CoinRunGridVecEnv
 from goalmisgen.validation import check_float, check_int
 
@@ -50,26 +51,17 @@ def value_trace(agent, levels: lv.CoinRunLevels, gamma: float | None = None, max
     view = {k: v for k, v in agent.env_options.items() if k == "view_radius"}
     env = CoinRunGridVecEnv(num_envs=n, max_steps=max_steps, num_sections=levels.enemy_x0.shape[1], **view)
     obs, _ = env.reset(seed=seed, options={"levels": levels})
-    env.autoreset = False
     agent.seed(seed)
     s = env.state
     rows: list[tuple[np.ndarray, ...]] = []
-    coin = np.zeros(n, dtype=bool)
-    length = np.zeros(n, dtype=np.int64)
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        ids = np.flatnonzero(active)
+
+    def record(ids, obs, actions):  # the critic's estimate of the state the agent acts in
         with torch.inference_mode():
-            _, value = agent.policy(torch.from_numpy(obs[ids]).to(agent.device))
+            _, value = agent.policy(torch.from_numpy(obs).to(agent.device))
         rows.append((ids, s.t[ids].copy(), s.x[ids].copy(), value.float().cpu().numpy()))
-        actions = np.zeros(n, dtype=np.int64)
-        actions[ids] = agent.act(obs[ids])
-        obs, _, _, _, info = env.step(actions)
-        if "final_info" in info:
-            ending = info["_final_info"] & active
-            coin[ending] = info["final_info"]["coin_collected"][ending]
-            length[ending] = info["final_info"]["steps"][ending]
-            active &= ~ending
+
+    outcomes = play_once(env, agent, obs, before_step=record)
+    coin, length = outcomes["coin_collected"], outcomes["steps"]
     level, t, x, value = (np.concatenate(parts) for parts in zip(*rows))
     steps_left = length[level] - 1 - t
     ret = np.where(coin[level], COIN_REWARD * gamma ** steps_left, 0.0)

@@ -45,7 +45,7 @@ def level_image(game: str, level_seed: int, coin_placement: str) -> np.ndarray:
         env.reset(options={"level_seed": level_seed})
         return env.render()
     from goalmisgen.envs.procgen_coinrun import MAX_LEVEL_SEED, ProcgenCoinRunVecEnv
-    from goalmisgen.envs.render import draw_procgen_grid
+    from goalmisgen.envs.procgen_coinrun.render import draw_procgen_grid
 
     check_int("level_seed", level_seed, low=0, high=MAX_LEVEL_SEED)
     env = ProcgenCoinRunVecEnv(num_envs=1, coin_placement=coin_placement, distribution_mode="easy", track_player=True)

@@ -177,7 +177,7 @@ def reference_chosen_features() -> list[str]:
 def check_feature_choice(chosen_features: Callable) -> None:
     """Check ``chosen_features()``: one or two names from ``decision_squares.FEATURES`` whose fit
     reaches the all-features accuracy (within ``FEATURE_MARGIN``) and beats the base rate by as much."""
-    from goalmisgen.analysis.decision_squares import FEATURES
+    from goalmisgen.envs.maze.decision_squares import FEATURES
 
     got = call(chosen_features)
     if isinstance(got, str):

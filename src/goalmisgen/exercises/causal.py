@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from goalmisgen.envs.coinrun_levels import COIN_SUPPORTS
+from goalmisgen.envs.coinrun.levels import COIN_SUPPORTS
 from goalmisgen.exercises._check import CheckFailed, call, checker
 
 # ---------------------------------------------------------------- ex-causal-follow

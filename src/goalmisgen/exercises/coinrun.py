@@ -324,7 +324,7 @@ def shipped_moved_rates() -> dict[str, dict]:
     """The shipped headline agents (``data/coinrun_headline``) with the coin moved, on the good
     levels where they passed the coin's column: ``coin_collected`` and ``reached_end``, each the
     mean over seeds with a 95% CI resampling seeds and levels (``seeds_summary``)."""
-    from goalmisgen.analysis.evaluate import seeds_summary
+    from goalmisgen.analysis.evaluation import seeds_summary
     from goalmisgen.paths import data_dir
 
     folder = data_dir() / "coinrun_headline"
@@ -398,7 +398,7 @@ def as_interventions(edits: object) -> list:
     Raises:
         ValueError: naming the item that is not an intervention, or the argument that is refused.
     """
-    from goalmisgen.envs.interventions import INTERVENTIONS
+    from goalmisgen.envs.coinrun.interventions import INTERVENTIONS
 
     if isinstance(edits, str):
         edits = [edits]
@@ -442,10 +442,10 @@ def check_separating_edit(separating_edit: Callable) -> None:
     agent that goes to the end and one that goes right as far as it can behave differently on
     every level; then play the shipped agent ``headline_seed0`` on ``SEPARATE_LEVELS`` edited
     held-out levels, which must give episodes that reach the end and do not stop there."""
-    from goalmisgen.analysis.evaluate import play_levels
+    from goalmisgen.analysis.evaluate_coinrun import play_levels
     from goalmisgen.envs.coinrun import HELD_OUT_START
-    from goalmisgen.envs.coinrun_levels import generate_levels
-    from goalmisgen.envs.interventions import describe, do
+    from goalmisgen.envs.coinrun.levels import generate_levels
+    from goalmisgen.envs.coinrun.interventions import describe, do
 
     given = call(separating_edit)
     try:

@@ -3,7 +3,7 @@
 * ``ex-procgen-predict`` (quiz, before the results): predict how the coin rate with the coin moved
   differs between all levels and the good levels.
 * ``ex-procgen-cells``: ``coin_cells(grid, end_x)``, the state edit's placement rule written
-  against the parsed level grid; reference: ``envs.procgen_state.section_starts``.
+  against the parsed level grid; reference: ``envs.procgen_coinrun.state.section_starts``.
 * ``ex-procgen-pairs``: ``coin_drop_by_level(episodes)``, the per-level paired difference
   "coin collected with the coin at the end minus with the coin moved", aligned by level seed.
 * ``ex-procgen-license`` (quiz, after the paired difference): what the interval licenses; the
@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from goalmisgen.envs import procgen_state as ps
+from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.exercises._check import CheckFailed, call, checker
 from goalmisgen.exercises.quiz import Choice, Question
 from goalmisgen.validation import check_float, check_int

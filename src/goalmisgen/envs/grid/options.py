@@ -10,7 +10,7 @@ training run with ``num_levels=0`` ever draws one. (Disjoint seeds are not the w
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from goalmisgen.validation import check_int, check_known_keys
 
@@ -30,6 +30,8 @@ class GridOptions:
     """Timeout: the episode is truncated after this many steps."""
     view_radius: int = 5
     """The agent sees this many columns to each side of itself."""
+    training_only: ClassVar[tuple[str, ...]] = ("num_levels", "start_level")
+    """Options that only say how training draws its levels: an evaluation picks its own."""
 
     def __post_init__(self):
         check_int("num_levels", self.num_levels, low=0, high=MAX_LEVEL_SEED + 1)
@@ -59,6 +61,14 @@ class GridOptions:
         """Build from keyword arguments, naming any unknown option and the allowed ones."""
         check_known_keys("option(s)", kwargs, [f.name for f in fields(cls)])
         return cls(**kwargs)
+
+    @classmethod
+    def for_evaluation(cls, options: dict[str, Any], **overrides) -> dict[str, Any]:
+        """Training ``options`` (a dict, as an agent records them) without the training-only keys,
+        with ``overrides`` applied; checked, so that a bad key or value fails here."""
+        out = {**{k: v for k, v in options.items() if k not in cls.training_only}, **overrides}
+        cls.from_kwargs(out)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

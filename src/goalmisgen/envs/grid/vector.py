@@ -13,6 +13,7 @@ import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from goalmisgen.envs.grid.draw import CELL, render_top_down
 from goalmisgen.envs.grid.levels import LevelBatch, LevelQueue
 from goalmisgen.envs.grid.options import MAX_LEVEL_SEED, GridOptions
 from goalmisgen.validation import check_choice, check_int, check_int_array, check_known_keys
@@ -27,6 +28,8 @@ class GridState:
 
     actions: ClassVar[tuple[str, ...]] = ()
     """Names of the discrete actions."""
+    channels: ClassVar[tuple[str, ...]] = ()
+    """Name of each observation channel (a top-down game: "wall" first, then its objects)."""
     observation_shape: ClassVar = None
     """Callable ``options -> (C, H, W)``."""
 
@@ -56,6 +59,16 @@ class GridState:
         """Per-episode statistics as (n,) arrays, read on the step an episode ends."""
         raise NotImplementedError
 
+    def full_view(self, ids: np.ndarray | None = None) -> np.ndarray:
+        """(m, C, H, W) uint8 one-hot views of the whole level of slots ``ids``, whatever the agent
+        sees (for drawing); a game whose observation is the whole level keeps this default."""
+        return self.observe(ids)
+
+    def render(self, i: int = 0, cell: int = CELL) -> np.ndarray:
+        """(H * cell, W * cell, 3) uint8 frame of level ``i`` as it is now; a top-down game keeps
+        this default (its full view drawn with ``render_top_down``), a side view overrides it."""
+        return render_top_down(self.full_view(np.array([i]))[0], self.channels, cell)
+
 
 class GridVecEnv(VectorEnv):
     """``num_envs`` episodes of a grid game stepped together with numpy (Gymnasium vector API).
@@ -68,7 +81,7 @@ class GridVecEnv(VectorEnv):
 
     ``reset(options={"level_seeds": seeds})`` plays the given level seeds (one per env) and
     ``reset(options={"levels": batch})`` plays a given ``LevelBatch`` (e.g. an edited one, see
-    ``goalmisgen.envs.interventions``); later episodes are drawn as usual.
+    ``goalmisgen.envs.coinrun.interventions``); later episodes are drawn as usual.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"]}
@@ -160,9 +173,7 @@ class GridVecEnv(VectorEnv):
 
     def render(self):
         """RGB frame (H*16, W*16, 3) uint8 of env 0's whole level."""
-        from goalmisgen.envs.render import render_level
-
-        return render_level(self.state, 0)
+        return self.state.render(0)
 
 
 class GridEnv(gymnasium.Env):

@@ -2,7 +2,7 @@
 
 Description
 -----------
-The agent spawns at the left of a procedurally generated level (see ``coinrun_levels.py``):
+The agent spawns at the left of a procedurally generated level (see ``levels.py``):
 ground with steps up and down, lava pits to jump, enemies that patrol and kill on contact, and
 ledges to walk under or jump onto. Gravity pulls the agent down one cell per step; a jump lifts it
 two cells. A coin waits somewhere; touching it ends the episode with reward +10.
@@ -50,7 +50,7 @@ autoreset), the single env in the step's ``info``.
 
 Registered configurations
 -------------------------
-See ``goalmisgen.envs.registration.REGISTERED``: ``CoinRunGrid-v0`` (coin at the end, training),
+See ``goalmisgen.envs.coinrun.SPEC.configurations``: ``CoinRunGrid-v0`` (coin at the end, training),
 ``CoinRunGridRandomCoin-v0`` (coin at a random spot, test), ``CoinRunGridRandom2pc-v0`` (2% of
 levels with a random coin, the Langosco fix) and their ``Vector`` variants.
 
@@ -68,11 +68,13 @@ vector and single env shells, observation window and search live there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.grid import HELD_OUT_START, MAX_LEVEL_SEED, GridEnv, GridOptions, GridState, GridVecEnv
+from goalmisgen.envs.grid.draw import CELL
 from goalmisgen.envs.grid.window import ObservationWindow
 from goalmisgen.validation import check_choice, check_float, check_int
 
@@ -100,7 +102,9 @@ class CoinRunOptions(GridOptions):
     """Middle sections per level (each 3 to 5 columns wide)."""
     coin_support: str = "any"
     """What a random coin stands on: "any", "ground" (never a ledge top) or "ledge" (the ledge top
-    where its section has one); see coinrun_levels."""
+    where its section has one); see levels.py."""
+    training_only: ClassVar[tuple[str, ...]] = ("num_levels", "start_level", "coin_placement", "random_fraction")
+    """Level sampling and the training share of moved coins: an evaluation places the coin itself."""
 
     def __post_init__(self):
         super().__post_init__()
@@ -269,6 +273,12 @@ class CoinRunState(GridState):
             self.window.overlay(windows, li, 5, lv.enemy_positions(x0, width, phase, tt + 1) - xl, ey)
         windows[np.arange(len(ids)), self.window.radius, 4, lv.GRID_HEIGHT - 1 - self.y[ids]] = 1
         return self.window.as_image(windows)
+
+    def render(self, i: int = 0, cell: int = CELL) -> np.ndarray:
+        """(H * cell, W * cell, 3) uint8 side view of level ``i`` as it is now."""
+        from goalmisgen.envs.coinrun.render import render_level
+
+        return render_level(self, i, cell)
 
     def episode_stats(self, truncated: np.ndarray) -> dict[str, np.ndarray]:
         return {

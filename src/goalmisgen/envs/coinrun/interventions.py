@@ -17,8 +17,8 @@ policy seeds, one difference). Each edit separates two hypotheses about what an 
 =====================  ===================================================================
 
 Example:
-    >>> from goalmisgen.envs.coinrun_levels import generate_levels
-    >>> from goalmisgen.envs.interventions import do, coin_moved, end_permeable
+    >>> from goalmisgen.envs.coinrun.levels import generate_levels
+    >>> from goalmisgen.envs.coinrun.interventions import do, coin_moved, end_permeable
     >>> levels = generate_levels(np.arange(100))
     >>> edited = do(levels, coin_moved(), end_permeable())
     >>> env.reset(options={"levels": edited})     # a CoinRunGridVecEnv of 100 envs
@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.grid import rng
 from goalmisgen.validation import check_choice, check_int
 

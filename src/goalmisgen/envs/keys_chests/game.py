@@ -3,7 +3,7 @@
 Description
 -----------
 A square room (``room_size x room_size`` floor squares inside a wall, see
-``keys_chests_levels.py``) holds the agent, ``num_keys`` keys and ``num_chests`` chests on distinct
+``levels.py``) holds the agent, ``num_keys`` keys and ``num_chests`` chests on distinct
 random squares. The agent moves one square per step. Stepping on a key picks it up (it joins the
 inventory); stepping on a closed chest while holding a key opens it: any key opens any chest, and
 the key is used up. A chest stepped on without a key stays closed.
@@ -49,7 +49,7 @@ num_chests)`` chests: all it could), ``all_keys_collected``, ``collected_a_key``
 
 Registered configurations
 -------------------------
-See ``goalmisgen.envs.registration.REGISTERED``: ``KeysChests-v0`` (training: 2 keys, 4 chests)
+See ``goalmisgen.envs.keys_chests.SPEC.configurations``: ``KeysChests-v0`` (training: 2 keys, 4 chests)
 and ``KeysChestsManyKeys-v0`` (test: 4 keys, 2 chests), and their vector forms.
 
 The game is a rules file over the grid core (``goalmisgen.envs.grid``).
@@ -61,9 +61,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goalmisgen.envs import keys_chests_levels as lv
+from goalmisgen.envs.keys_chests import levels as lv
 from goalmisgen.envs.grid import GridEnv, GridOptions, GridState, GridVecEnv
-from goalmisgen.envs.maze import ACTION_DX, ACTION_DY, ACTIONS
+from goalmisgen.envs.grid.moves import ACTIONS, move
 from goalmisgen.validation import check_int
 
 __all__ = ["ACTIONS", "CHANNELS", "CHEST_REWARD", "KeysChestsEnv", "KeysChestsOptions", "KeysChestsState",
@@ -111,6 +111,7 @@ class KeysChestsState(GridState):
     """Rooms and agents of a batch of ``n`` Keys and Chests episodes, as numpy arrays."""
 
     actions = ACTIONS
+    channels = CHANNELS
 
     @staticmethod
     def observation_shape(options: KeysChestsOptions) -> tuple[int, int, int]:
@@ -166,10 +167,7 @@ class KeysChestsState(GridState):
 
     def step(self, actions: np.ndarray):
         G = self.grid
-        nx = np.clip(self.x + ACTION_DX[actions], 0, G - 1)
-        ny = np.clip(self.y + ACTION_DY[actions], 0, G - 1)
-        blocked = self.wall_flat[(self._all * G + nx) * G + ny]
-        self.x, self.y = np.where(blocked, self.x, nx), np.where(blocked, self.y, ny)
+        self.x, self.y = move(self.wall_flat, G, self._all, self.x, self.y, actions)
         self.t += 1
         x, y = self.x[:, None], self.y[:, None]
         picked = self.key_on_floor & (self.key_x == x) & (self.key_y == y)

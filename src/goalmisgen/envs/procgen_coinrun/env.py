@@ -7,7 +7,7 @@ The agent starts at the left; level sections of different heights follow, with p
 walking enemies), crates, saws and enemies on the ground. In the stock game the coin sits at the far
 right end, in front of the wall; touching it pays +10 and ends the episode. This module wraps the
 unmodified C++ game (``procgen-mirror`` or ``procgen-gym``) and, at the start of every episode,
-rewrites two cells of the level grid in the game's saved state (``procgen_state.py``) to move the
+rewrites two cells of the level grid in the game's saved state (``state.py``) to move the
 coin, as in Langosco et al. (2022), or to remove it.
 
 Intended goal and proxy goal
@@ -79,32 +79,18 @@ CIs, returned as the same ``Evaluation`` that CoinRun-grid's evaluation returns.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import importlib
-import importlib.util
-import io
 import random
-import warnings
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.wrappers.utils import RunningMeanStd
 
-from goalmisgen.envs import procgen_state as ps
+from goalmisgen.envs.procgen_coinrun import state as ps
+from goalmisgen.envs.procgen_coinrun.backends import BACKEND_CLASSES, BACKENDS, import_backend
 
-BACKENDS = ("procgen-mirror", "procgen-gym")
-_MODULES = {"procgen-mirror": "procgen", "procgen-gym": "procgen_gym"}
-INSTALL_HINT = (
-    "procgen-coinrun needs the procgen game. On Python 3.11/3.12: "
-    "pip install --no-deps procgen-mirror==0.10.7 gym3==0.3.3 gym==0.26.2 && "
-    "pip install cffi imageio gym-notices cloudpickle "
-    "(--no-deps keeps NumPy 2: these packages ask for NumPy < 2 but work with it); "
-    "on Python >= 3.13: pip install procgen-gym"
-)
 NUM_ACTIONS = 15
 TIMEOUT = 1000
 COIN_REWARD = 10.0
@@ -116,92 +102,6 @@ PLAYER_HALF_HEIGHT = 0.5787 * 0.98
 REWARD_NORM_GAMMA = 0.99
 REWARD_NORM_CLIP = 10.0
 """``normalize_reward``: discount of the running return and clip of the scaled reward (baselines' defaults)."""
-
-
-def available_backend() -> str | None:
-    """The first installed backend ("procgen-mirror" or "procgen-gym"), or None."""
-    for name in BACKENDS:
-        if importlib.util.find_spec(_MODULES[name]) is not None:
-            return name
-    return None
-
-
-def _import_backend(name: str | None):
-    """Import a backend's module quietly (procgen-mirror imports the old ``gym``, which prints a
-    deprecation notice); raises ImportError with install instructions when it is missing."""
-    if name is None:
-        name = available_backend()
-        if name is None:
-            raise ImportError(INSTALL_HINT)
-    if name not in BACKENDS:
-        raise ValueError(f"backend={name!r} is not allowed; use one of {BACKENDS} or None (the first installed)")
-    try:
-        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            module = importlib.import_module(_MODULES[name])
-    except ImportError as err:
-        raise ImportError(f"backend {name!r} could not be imported ({err}). {INSTALL_HINT}") from None
-    return name, module
-
-
-class _Gym3Backend:
-    """procgen-mirror: ``ProcgenGym3Env`` (gym3 ``CEnv``) with per-env state calls."""
-
-    def __init__(self, module, num: int, game_options: dict):
-        self.env = module.ProcgenGym3Env(num=num, env_name=ps.GAME_NAME, **game_options)
-        self._buf = self.env._ffi.new("char[]", ps.MAX_STATE_BYTES)
-
-    def act(self, actions: np.ndarray) -> None:
-        self.env.act(actions)
-
-    def observe(self):
-        rew, ob, first = self.env.observe()
-        return rew, ob["rgb"], first.astype(bool)
-
-    def level_seeds(self) -> np.ndarray:
-        return np.array([info["level_seed"] for info in self.env.get_info()], dtype=np.int64)
-
-    def get_state(self, i: int) -> bytes:
-        n = self.env.call_c_func("get_state", int(i), self._buf, ps.MAX_STATE_BYTES)
-        return bytes(self.env._ffi.buffer(self._buf, n))
-
-    def set_state(self, i: int, data: bytes) -> None:
-        self.env.call_c_func("set_state", int(i), data, len(data))
-
-    def close(self) -> None:
-        self.env.close()
-
-
-class _GymnasiumBackend:
-    """procgen-gym: ``ProcgenVecEnv``'s C library (``_clib``) with per-env state calls."""
-
-    def __init__(self, module, num: int, game_options: dict):
-        self.env = module.ProcgenVecEnv(num_envs=num, env_name=ps.GAME_NAME, **game_options)
-        self.lib = self.env._clib
-        self._buf = ctypes.create_string_buffer(ps.MAX_STATE_BYTES)
-
-    def act(self, actions: np.ndarray) -> None:
-        self.lib.act(actions)
-
-    def observe(self):
-        first, ob, rew, _ = self.lib.observe()
-        return rew, ob["rgb"], first.astype(bool)
-
-    def level_seeds(self) -> np.ndarray:
-        return self.lib.get_info_bufs()["level_seed"].astype(np.int64)
-
-    def get_state(self, i: int) -> bytes:
-        n = self.lib.call_c_func("get_state", int(i), self._buf, ps.MAX_STATE_BYTES)
-        return ctypes.string_at(self._buf, n)
-
-    def set_state(self, i: int, data: bytes) -> None:
-        self.lib.call_c_func("set_state", int(i), data, len(data))
-
-    def close(self) -> None:
-        self.env.close()
-
-
-_BACKEND_CLASSES = {"procgen-mirror": _Gym3Backend, "procgen-gym": _GymnasiumBackend}
 
 
 @dataclass(frozen=True)
@@ -294,13 +194,25 @@ class ProcgenCoinRunOptions:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    training_only: ClassVar[tuple[str, ...]] = ("coin_placement", "random_fraction", "num_levels", "start_level",
+                                                "track_player")
+    """Level sampling, coin placement and tracking: an evaluation sets them per level."""
 
-def _options(kwargs: dict) -> ProcgenCoinRunOptions:
-    allowed = set(ProcgenCoinRunOptions.__dataclass_fields__)
-    unknown = set(kwargs) - allowed
-    if unknown:
-        raise ValueError(f"unknown option(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-    return ProcgenCoinRunOptions(**kwargs)
+    @classmethod
+    def for_evaluation(cls, options: dict, **overrides) -> dict:
+        """Training ``options`` (a dict) without the training-only keys, with ``overrides`` applied; checked."""
+        out = {**{k: v for k, v in options.items() if k not in cls.training_only}, **overrides}
+        cls.from_kwargs(out)
+        return out
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict) -> "ProcgenCoinRunOptions":
+        """Build from keyword arguments, naming any unknown option and the allowed ones."""
+        allowed = set(cls.__dataclass_fields__)
+        unknown = set(kwargs) - allowed
+        if unknown:
+            raise ValueError(f"unknown option(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        return cls(**kwargs)
 
 
 def frames_to_obs(rgb: np.ndarray, obs_size: int, grayscale: bool) -> np.ndarray:
@@ -345,8 +257,8 @@ class ProcgenCoinRunVecEnv(VectorEnv):
             raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode={render_mode!r} is not allowed; use None or 'rgb_array'")
-        self.options = _options(options)
-        self.backend_name, self._module = _import_backend(self.options.backend)
+        self.options = ProcgenCoinRunOptions.from_kwargs(options)
+        self.backend_name, self._module = import_backend(self.options.backend)
         self.num_envs = int(num_envs)
         self.render_mode = render_mode
         self.single_observation_space = gymnasium.spaces.Box(0, 255, self.options.observation_shape, np.uint8)
@@ -397,7 +309,7 @@ class ProcgenCoinRunVecEnv(VectorEnv):
         rand_seed = int(seed) if seed is not None else random.SystemRandom().randint(0, 2**31 - 1)
         if self._backend is not None:
             self._backend.close()
-        self._backend = _BACKEND_CLASSES[self.backend_name](self._module, self.num_envs, self.options.game_options(rand_seed))
+        self._backend = BACKEND_CLASSES[self.backend_name](self._module, self.num_envs, self.options.game_options(rand_seed))
         self._game_options = None
         self._return[:] = 0.0
         everyone = np.arange(self.num_envs)

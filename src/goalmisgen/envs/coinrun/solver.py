@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from goalmisgen.envs import coinrun_levels as lv
+from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CoinRunOptions, CoinRunState, physics_step
 from goalmisgen.envs.grid.search import shortest_paths
 

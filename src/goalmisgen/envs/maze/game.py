@@ -3,7 +3,7 @@ al.'s / Turner et al.'s cheese-in-the-corner variant).
 
 Description
 -----------
-Each level is a perfect maze (randomized depth-first search, see ``maze_levels.py``) of side 5 to
+Each level is a perfect maze (randomized depth-first search, see ``levels.py``) of side 5 to
 15 squares, drawn in the middle of a fixed grid whose other squares are walls. The agent starts in
 the maze's bottom-left square and moves one square per step; walls block it. Reaching the cheese
 ends the episode with reward +10.
@@ -58,7 +58,7 @@ in ``info["final_info"]``, the single env in the step's ``info``.
 
 Registered configurations
 -------------------------
-See ``goalmisgen.envs.registration.REGISTERED``: ``Maze-v0`` (training, cheese in the corner,
+See ``goalmisgen.envs.maze.SPEC.configurations``: ``Maze-v0`` (training, cheese in the corner,
 ``k = 1``), ``MazeRegion5-v0`` (training, cheese in the top-right 5 x 5 squares, as Turner et al.'s
 agent), ``MazeCheeseAnywhere-v0`` (test), and their vector forms.
 
@@ -72,17 +72,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goalmisgen.envs import maze_levels as lv
+from goalmisgen.envs.maze import levels as lv
 from goalmisgen.envs.grid import GridEnv, GridOptions, GridState, GridVecEnv
+from goalmisgen.envs.grid.moves import ACTIONS, move
 from goalmisgen.envs.grid.search import shortest_paths
 from goalmisgen.validation import check_choice, check_int
 
 __all__ = ["ACTIONS", "CHANNELS", "CHEESE_REWARD", "MazeEnv", "MazeOptions", "MazeState", "MazeVecEnv",
            "move", "shortest_paths_to"]
 
-ACTIONS = ("up", "down", "left", "right")
-ACTION_DX = np.array([0, 0, -1, 1], dtype=np.int64)
-ACTION_DY = np.array([1, -1, 0, 0], dtype=np.int64)
 CHANNELS = ("wall", "cheese", "agent")
 VIEWS = ("full", "centred")
 CHEESE_REWARD = 10.0
@@ -127,15 +125,6 @@ class MazeOptions(GridOptions):
         return (len(CHANNELS), side, side)
 
 
-def move(wall_flat: np.ndarray, grid: int, idx, x, y, action):
-    """One step of agents in levels ``idx`` (M,) from ``(x, y)`` (M,) with ``action`` (M,):
-    the new (x, y). ``wall_flat`` is the (n * G * G,) wall array indexed level, x, y."""
-    nx = np.clip(x + ACTION_DX[action], 0, grid - 1)
-    ny = np.clip(y + ACTION_DY[action], 0, grid - 1)
-    blocked = wall_flat[(idx * grid + nx) * grid + ny]
-    return np.where(blocked, x, nx), np.where(blocked, y, ny)
-
-
 def shortest_paths_to(levels: lv.MazeLevels, targets: np.ndarray, max_steps: int | None = None) -> np.ndarray:
     """Fewest steps from each maze's start to any of its ``targets`` (n, G, G) bool (-1: none
     reachable), by breadth-first search over the game's own ``move``."""
@@ -155,6 +144,7 @@ class MazeState(GridState):
     """Levels and agents of a batch of ``n`` Maze episodes, as numpy arrays (the game's rules)."""
 
     actions = ACTIONS
+    channels = CHANNELS
 
     @staticmethod
     def observation_shape(options: MazeOptions) -> tuple[int, int, int]:
