@@ -318,7 +318,7 @@ def test_intervention_names_become_the_package_interventions():
 
 def travelled(value):
     """``value`` as the grader receives it from a submission's process (plain data only)."""
-    from goalmisgen.exercises._wire import decode, encode
+    from goalmisgen.teaching._wire import decode, encode
 
     return decode(json.loads(json.dumps(encode(value))))
 

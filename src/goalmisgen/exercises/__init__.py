@@ -2,10 +2,9 @@
 ``rewards_goals``: rewards versus goals; ``causal``: causal versus spurious structure;
 ``capability_goal``: capability versus goal generalization; ``ads``: auto-induced distributional
 shift; ``procgen``: the real CoinRun; ``mitigations``: level curricula against domain
-randomization), and the instructors' tools: the student edition
-(``student``), autograding (``grade``) and concept-check quizzes (``quiz``). The command line is
-``python -m goalmisgen.exercises {student,grade}``; the form of an exercise is written down in
-``book/contributing_exercises.md``.
+randomization), and the chapters' concept-check quizzes (``quiz``). The form of an exercise is
+written down in ``book/contributing_exercises.md``; the student edition and the grader that use
+these checkers are ``goalmisgen.teaching``.
 
 Each checker takes the learner's function, compares it with the package's reference on several
 inputs, prints one line on success and raises ``CheckFailed`` (with what differs and a hint) on
