@@ -16,7 +16,7 @@ import pytest
 from goalmisgen.ads.recommender import RecommenderConfig, run_recommender
 from goalmisgen.ads.unit_test_experiment import UnitTestConfig, difference_ci, run_unit_test, unit_test_grid
 from goalmisgen.analysis.stats import bootstrap_ci, paired_difference_ci, rate_ci
-from goalmisgen.exercises.ads import PREDICTION_CONFIG
+from goalmisgen.exercises.auto_induced_shift import PREDICTION_CONFIG
 
 SEED = 11
 N_TRIALS = 20

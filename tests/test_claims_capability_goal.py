@@ -165,7 +165,7 @@ def test_the_k1_agents_reach_the_cheese_at_only_a_few_decision_squares(maze):
 
 
 def test_the_three_seeds_disagree_widely_on_the_exercise_maze():
-    from goalmisgen.exercises.capability_goal import measured_cheese
+    from goalmisgen.exercises.capability_vs_goal import measured_cheese
 
     per_agent = measured_cheese()["per_agent"]
     assert min(per_agent) <= 0.4 and max(per_agent) >= 0.9, per_agent  # [0.18 and 1.00]

@@ -19,7 +19,7 @@ from goalmisgen.analysis import evaluate
 from goalmisgen.analysis.evaluate import seeds_matrix
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import group_difference_ci
-from goalmisgen.exercises.causal import reference_sufficient_fraction
+from goalmisgen.exercises.causal_vs_spurious import reference_sufficient_fraction
 from goalmisgen.experiments import HEADLINE_FILTER_RUNS, LEARNED_MIN_TRAIN_COIN, randomization_summaries
 from goalmisgen.paths import data_dir
 
@@ -174,7 +174,7 @@ def test_the_arrows_of_the_behaviour_graphs():
     """Chapter 2's first figure: with the coin moved, on good levels, the headline agents follow the
     end (measured: end 0.909, coin 0.059), the 2% agents mostly the coin (0.688, end 0.042), the
     controls the coin (0.938)."""
-    from goalmisgen.exercises.causal import reference_follow_rates
+    from goalmisgen.exercises.causal_vs_spurious import reference_follow_rates
 
     headline = pd.read_csv(data_dir() / "coinrun_headline" / "episodes.csv")
     moved = headline[headline["coin_placement"] == "random"]

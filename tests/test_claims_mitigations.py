@@ -12,7 +12,7 @@ from goalmisgen.agents import PPOConfig, load_agent, train
 from goalmisgen.analysis import evaluate
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import rate_ci, t_interval_over_seeds
-from goalmisgen.exercises.causal import reference_sufficient_fraction
+from goalmisgen.exercises.causal_vs_spurious import reference_sufficient_fraction
 from goalmisgen.experiments import (CURRICULUM_COLUMNS, CURRICULUM_SAMPLERS, CURRICULUM_SWEEP_FRACTIONS,
                                     HEADLINE_FILTER_RUNS, RANDOMIZATION_SEEDS, curriculum_summaries,
                                     distinguishing_history)

@@ -30,7 +30,7 @@ from goalmisgen.analysis.value_probe import value_trace
 from goalmisgen.envs import HELD_OUT_START
 from goalmisgen.envs.coinrun_levels import generate_levels
 from goalmisgen.envs.interventions import coin_moved, coin_removed, do, end_permeable, hazards_removed
-from goalmisgen.exercises.rewards_goals import reference_return_agreement
+from goalmisgen.exercises.rewards_vs_goals import reference_return_agreement
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"

@@ -105,7 +105,7 @@ def submissions(folder: Path) -> None:
     write("syntax", syntax)
     faker = copy.deepcopy(student)
     faker.cells.append(new_code_cell(
-        "import goalmisgen.exercises.ads as checkers\n"
+        "import goalmisgen.exercises.auto_induced_shift as checkers\n"
         "checkers.check_swap_assignment = checkers.check_interest_drift = lambda f, strict=False: None\n"
         "print('\\N{CHECK MARK} ex-tiny-swap: all checks passed')\n"
         "print('\\N{CHECK MARK} ex-tiny-drift: all checks passed')"

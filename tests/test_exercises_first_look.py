@@ -9,7 +9,7 @@ import pytest
 
 from goalmisgen.exercises import CheckFailed
 from goalmisgen.envs.interventions import coin_removed, end_permeable
-from goalmisgen.exercises.coinrun import (
+from goalmisgen.exercises.first_look import (
     PREDICT_TOLERANCE,
     as_interventions,
     check_discounted_returns,
