@@ -52,7 +52,7 @@ bench: $(STAMP)
 
 # Student edition: notebooks with stubs in student/, and their web build in student/_build/html
 student: $(STAMP)
-	$(BIN)/python -m goalmisgen.exercises student --out student
+	$(BIN)/python -m goalmisgen.teaching student --out student
 	$(BIN)/jupyter-book build student
 
 clean:

@@ -23,6 +23,7 @@ from goalmisgen.agents import load_agent
 from goalmisgen.analysis.evaluation import seeds_matrix
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import group_difference_ci
+from goalmisgen.claims import capability_vs_goal as claims
 from goalmisgen.paths import data_dir
 
 DATA = data_dir()
@@ -128,11 +129,13 @@ def test_no_region_size_makes_the_agents_pursue_the_cheese_on_most_good_mazes(ma
 
 def test_the_cheese_rate_rises_from_k_1_to_k_3_and_then_levels_off_while_the_corner_rate_falls(manifest):
     cheese, corner = _per_k(manifest, "test_good_cheese_collected"), _per_k(manifest, "test_good_reached_corner")
-    assert cheese[1] <= 0.08 and corner[1] >= 0.55
-    assert all(0.15 <= cheese[k] <= 0.35 for k in (3, 5, 8, 15)), cheese
-    assert corner[15] <= 0.40 and corner[15] < corner[5] < corner[1]
+    assert cheese[1] <= claims.REGION_K1_CHEESE_MAX and corner[1] >= claims.REGION_K1_CORNER_MIN
+    low, high = claims.REGION_WIDE_CHEESE_RANGE
+    assert all(low <= cheese[k] <= high for k in (3, 5, 8, 15)), cheese
+    assert corner[15] <= claims.REGION_K15_CORNER_MAX and corner[15] < corner[5] < corner[1]
 
 
 def test_training_success_is_similar_but_not_matched_across_region_sizes(manifest):
     train = _per_k(manifest, "train_cheese_collected")
-    assert all(0.45 <= v <= 0.70 for v in train.values()), train
+    low, high = claims.REGION_TRAIN_CHEESE_RANGE
+    assert all(low <= v <= high for v in train.values()), train

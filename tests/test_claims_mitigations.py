@@ -12,7 +12,9 @@ from goalmisgen.agents import PPOConfig, load_agent, train
 from goalmisgen.analysis import evaluate
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import rate_ci, t_interval_over_seeds
-from goalmisgen.exercises.causal import reference_sufficient_fraction
+from goalmisgen.claims import mitigations as claims
+from goalmisgen.claims.causal_vs_spurious import SUFFICIENT_COIN_RATE
+from goalmisgen.exercises.causal_vs_spurious import reference_sufficient_fraction
 from goalmisgen.experiments import (CURRICULUM_COLUMNS, CURRICULUM_SAMPLERS, CURRICULUM_SWEEP_FRACTIONS,
                                     HEADLINE_FILTER_RUNS, RANDOMIZATION_SEEDS, curriculum_summaries,
                                     distinguishing_history)
@@ -143,38 +145,40 @@ def test_fresh_plr_runs_hand_out_distinguishing_levels_more_often_than_alpha():
         config = PPOConfig(total_steps=200_000, seed=seed, level_sampler="plr",
                            env_options={"coin_placement": "end", "random_fraction": alpha})
         share = distinguishing_history(train(config, progress=False).history)["share_second_half"]
-        assert share > 3 * alpha, (seed, share)
+        assert share > claims.FRESH_PLR_FACTOR_MIN * alpha, (seed, share)
 
 
 def test_with_no_distinguishing_level_neither_sampler_takes_the_moved_coin():
     for sampler in CURRICULUM_SAMPLERS:
-        assert _coin(sampler, 0.0) <= 0.08, sampler
+        assert _coin(sampler, 0.0) <= claims.NO_ALPHA_COIN_MAX, sampler
     d = _difference(0.0)
-    assert d["ci_low"] <= 0 <= d["ci_high"] and abs(d["mean"]) <= 0.05
+    assert d["ci_low"] <= 0 <= d["ci_high"] and abs(d["mean"]) <= claims.NO_ALPHA_DIFFERENCE_MAX
 
 
 def test_plr_raised_the_coin_rate_at_no_alpha_and_lowered_it_detectably_at_none():
     for alpha in CURRICULUM_SWEEP_FRACTIONS:
         d = _difference(alpha)
         assert d["ci_low"] <= 0 <= d["ci_high"], (alpha, d)
-        assert d["mean"] <= 0.05, (alpha, d)
+        assert d["mean"] <= claims.PLR_MINUS_DR_COIN_MAX, (alpha, d)
 
 
 def test_domain_randomization_reaches_the_threshold_at_one_percent_and_plr_not_in_the_grid():
     def threshold(sampler):
         table = pd.DataFrame([{"fraction": p, **_group(sampler, p)["learned"]["moved_good"]["coin_collected"]}
                               for p in CURRICULUM_SWEEP_FRACTIONS])
-        return reference_sufficient_fraction(table, 0.5)
-    assert threshold("dr") == 0.01
+        return reference_sufficient_fraction(table, SUFFICIENT_COIN_RATE)
+    assert threshold("dr") == claims.DR_SUFFICIENT_FRACTION
     assert threshold("plr") is None
-    assert 0.40 <= _coin("plr", 0.01) <= 0.70 and 0.50 <= _coin("dr", 0.01) <= 0.75
+    (plr_low, plr_high), (dr_low, dr_high) = claims.PLR_COIN_AT_ONE_PERCENT_RANGE, claims.DR_COIN_AT_ONE_PERCENT_RANGE
+    assert plr_low <= _coin("plr", 0.01) <= plr_high and dr_low <= _coin("dr", 0.01) <= dr_high
 
 
 def test_plr_hands_out_distinguishing_levels_many_times_more_often_than_alpha():
     plr, dr = _factors("plr"), _factors("dr")
     for alpha in CURRICULUM_SWEEP_FRACTIONS[2:]:
-        assert plr[alpha]["ci_low"] >= 10, (alpha, plr[alpha])
-        assert 12 <= plr[alpha]["mean"] <= 55, (alpha, plr[alpha])
+        assert plr[alpha]["ci_low"] >= claims.PLR_FACTOR_CI_LOW_MIN, (alpha, plr[alpha])
+        low, high = claims.PLR_FACTOR_RANGE
+        assert low <= plr[alpha]["mean"] <= high, (alpha, plr[alpha])
     for alpha, ci in dr.items():
         assert ci["ci_low"] <= 1 <= ci["ci_high"], (alpha, ci)
     assert plr[CURRICULUM_SWEEP_FRACTIONS[1]]["ci_low"] < 1  # at 0.01% some runs met no distinguishing level
@@ -187,14 +191,15 @@ def test_more_plays_are_not_more_layouts():
     m = _manifest()
     plr = [t for t in m["trials"] if t["config"]["curriculum"] == "plr" and t["config"]["random_fraction"] == alpha]
     share = float(np.mean([t["distinguishing"]["share_second_half"] for t in plr]))
-    assert 0.02 <= share <= 0.04, share
+    low, high = claims.PLR_SHARE_AT_TENTH_PERCENT_RANGE
+    assert low <= share <= high, share
     episodes = float(np.median([t["train_metrics"]["episodes"] for t in plr]))
     chapter2 = {s["random_fraction"]: s for s in json.loads((RANDOMIZATION / "manifest.json").read_text())["summaries"].values()}
     nearest = min((f for f in chapter2 if 0 < f < 1), key=lambda f: abs(np.log(f) - np.log(share)))
-    assert nearest == 0.02
+    assert nearest == claims.CHAPTER2_NEAREST_FRACTION
     assert share * episodes > nearest * episodes
     dr_coin = chapter2[nearest]["learned"]["moved_good"]["coin_collected"]["mean"]
-    assert _coin("plr", alpha) <= dr_coin - 0.4, (_coin("plr", alpha), dr_coin)
+    assert _coin("plr", alpha) <= dr_coin - claims.PLR_BELOW_CHAPTER2_COIN_MIN, (_coin("plr", alpha), dr_coin)
 
 
 def test_runs_that_never_learned_are_few_and_named():

@@ -16,6 +16,7 @@ import pytest
 from goalmisgen.agents import load_agent, training_stages
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import paired_difference_ci, rate_ci
+from goalmisgen.claims import real_coinrun as claims
 from goalmisgen.envs.procgen_coinrun import available_backend
 from goalmisgen.paths import data_dir
 
@@ -49,7 +50,7 @@ def test_the_shipped_procgen_agents_have_a_manifest_and_load_without_procgen(whi
 def test_on_good_levels_each_agent_reaches_the_end_more_often_than_it_takes_the_moved_coin(which):
     episodes = _episodes(which)
     good = episodes[(episodes["coin_placement"] == "random") & episodes["good"]]
-    assert len(good) >= 100, len(good)
+    assert len(good) >= claims.GOOD_LEVELS_MIN, len(good)
     diff = paired_difference_ci(good["reached_end"].to_numpy(dtype=float), good["coin_collected"].to_numpy(dtype=float))
     assert diff["n"] == len(good)
     assert diff["ci_low"] > 0, diff
@@ -59,7 +60,7 @@ def test_on_good_levels_each_agent_reaches_the_end_more_often_than_it_takes_the_
 def test_with_the_coin_at_the_end_each_agent_is_competent(which):
     at_end = _episodes(which).query("coin_placement == 'end'")
     ci = rate_ci(int(at_end["coin_collected"].sum()), len(at_end))
-    assert ci["ci_low"] > 0.6, ci
+    assert ci["ci_low"] > claims.COIN_AT_END_CI_LOW_MIN, ci
 
 
 @pytest.mark.skipif(available_backend() is None, reason="needs the procgen game (procgen-mirror or procgen-gym)")
@@ -94,7 +95,7 @@ def test_the_cpu_agent_was_trained_in_the_two_stages_its_manifest_lists():
     steps = [s["metrics"]["total_steps"] for s in stages]
     assert min(steps) > 1_000_000 and sum(steps) > 4_000_000, steps
     first, last = (10 * s["metrics"]["coin_rate"] for s in stages)
-    assert first < last and last >= 8.0, (first, last)
+    assert first < last and last >= claims.SECOND_STAGE_RETURN_MIN, (first, last)
 
 
 def test_the_longer_trained_cpu_agent_shows_the_effect_clearly():
@@ -105,7 +106,9 @@ def test_the_longer_trained_cpu_agent_shows_the_effect_clearly():
     episodes = _episodes("cpu")
     good = episodes[(episodes["coin_placement"] == "random") & episodes["good"]]
     diff = paired_difference_ci(good["reached_end"].to_numpy(dtype=float), good["coin_collected"].to_numpy(dtype=float))
-    assert 250 <= diff["n"] <= 320, diff
-    assert 0.46 <= diff["mean"] <= 0.72 and diff["ci_low"] > 0.4, diff
+    low, high = claims.CPU_GOOD_LEVELS_RANGE
+    assert low <= diff["n"] <= high, diff
+    low, high = claims.CPU_END_MINUS_COIN_RANGE
+    assert low <= diff["mean"] <= high and diff["ci_low"] > claims.CPU_END_MINUS_COIN_CI_LOW_MIN, diff
     at_end = episodes.query("coin_placement == 'end'")
-    assert rate_ci(int(at_end["coin_collected"].sum()), len(at_end))["ci_low"] > 0.75
+    assert rate_ci(int(at_end["coin_collected"].sum()), len(at_end))["ci_low"] > claims.CPU_COIN_AT_END_CI_LOW_MIN

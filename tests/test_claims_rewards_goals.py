@@ -27,10 +27,21 @@ from goalmisgen.analysis import paired_difference_ci, play_levels
 from goalmisgen.analysis.goal_inference import goal_values, infer_goals
 from goalmisgen.analysis.trajectories import record_trajectories
 from goalmisgen.analysis.value_probe import value_trace
+from goalmisgen.claims.rewards_vs_goals import (
+    CONTROL_VALUE_GAP_MIN,
+    GO_RIGHT_RETURN_MIN,
+    MOVED_AGREEMENT_MAX,
+    MOVED_RETURN_SHARE_MAX,
+    P_BEST_MIN,
+    PASSED_END_MIN,
+    REMOVED_END_DROP_MAX,
+    RETURN_GAP_MAX,
+    VALUE_KEPT_MIN,
+)
 from goalmisgen.envs import HELD_OUT_START
 from goalmisgen.envs.coinrun.levels import generate_levels
 from goalmisgen.envs.coinrun.interventions import coin_moved, coin_removed, do, end_permeable, hazards_removed
-from goalmisgen.exercises.rewards_goals import reference_return_agreement
+from goalmisgen.exercises.rewards_vs_goals import reference_return_agreement
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"
@@ -66,7 +77,7 @@ def test_a_program_that_only_goes_right_earns_almost_the_same_training_return(he
     script = 10.0 * script_eps["coin_collected"].to_numpy(dtype=float)
     trained = np.stack([10.0 * e["coin_collected"].to_numpy(dtype=float) for e in trained_eps])
     diff = paired_difference_ci(trained, np.broadcast_to(script, trained.shape))
-    assert script.mean() >= 8.5 and abs(diff["mean"]) <= 1.0, diff
+    assert script.mean() >= GO_RIGHT_RETURN_MIN and abs(diff["mean"]) <= RETURN_GAP_MAX, diff
     # "the gap comes from skill: the script dies more"
     assert script_eps["died"].mean() > max(e["died"].mean() for e in trained_eps)
 
@@ -82,7 +93,7 @@ def test_the_two_returns_agree_on_every_training_episode_and_less_with_the_coin_
     episodes = pd.read_csv(HEADLINE / "episodes.csv")
     moved = episodes[(episodes["training"] == "headline") & (episodes["coin_placement"] == "random")]
     agreement, correlation = reference_return_agreement(moved)
-    assert agreement < 0.1 and correlation < 0, (agreement, correlation)  # "almost opposites"
+    assert agreement < MOVED_AGREEMENT_MAX and correlation < 0, (agreement, correlation)  # "almost opposites"
 
 
 def test_more_training_data_still_shows_no_disagreement(headline):
@@ -108,15 +119,15 @@ def critic_near_the_end(agent, n=100):
 def check_critic_expects_the_reward_at_the_wall(agent):
     probe = critic_near_the_end(agent)
     (v_end, g_end), (v_moved, g_moved), (v_removed, g_removed) = probe["end"], probe["moved"], probe["removed"]
-    assert g_removed == 0.0 and g_moved < 0.5 * g_end, probe
-    assert v_removed >= 0.85 * v_end and v_moved >= 0.85 * v_end, probe
+    assert g_removed == 0.0 and g_moved < MOVED_RETURN_SHARE_MAX * g_end, probe
+    assert v_removed >= VALUE_KEPT_MIN * v_end and v_moved >= VALUE_KEPT_MIN * v_end, probe
     return v_removed
 
 
 def test_headline_critics_expect_the_reward_at_the_wall_and_controls_less(headline, controls):
     removed = [check_critic_expects_the_reward_at_the_wall(a) for a in headline.values()]
     control_removed = [critic_near_the_end(a)["removed"][0] for a in controls.values()]
-    assert np.mean(control_removed) < np.mean(removed) - 1.0, (removed, control_removed)
+    assert np.mean(control_removed) < np.mean(removed) - CONTROL_VALUE_GAP_MIN, (removed, control_removed)
 
 
 # ---------------------------------------------------------------- interventions
@@ -133,9 +144,9 @@ def check_interventions_say_go_right(agents):
     _, moved = intervention_differences(agents, (coin_moved(),), "coin_collected")
     assert moved["ci_high"] < 0, moved
     _, removed = intervention_differences(agents, (coin_removed(),), "reached_end")
-    assert removed["mean"] >= -0.1, removed
+    assert removed["mean"] >= -REMOVED_END_DROP_MAX, removed
     passed, _ = intervention_differences(agents, (coin_removed(), end_permeable()), "passed_end")
-    assert passed >= 0.8, passed
+    assert passed >= PASSED_END_MIN, passed
     _, hazards = intervention_differences(agents, (hazards_removed(),), "died")
     assert hazards["ci_high"] <= 0, hazards
 
@@ -143,7 +154,7 @@ def check_interventions_say_go_right(agents):
 def test_interventions_rule_out_the_coin_and_the_end_wall_for_the_headline_agents(headline):
     check_interventions_say_go_right(list(headline.values()))
     script_passed, _ = intervention_differences([GoRightAgent()], (coin_removed(), end_permeable()), "passed_end")
-    assert script_passed >= 0.8
+    assert script_passed >= PASSED_END_MIN
 
 
 # ---------------------------------------------------------------- goal inference
@@ -163,7 +174,7 @@ def inferred(agent, inference_levels):
 def test_goal_inference_passes_its_controls(controls, inference_levels):
     for agent in controls.values():
         result = inferred(agent, inference_levels)
-        assert result.best == "coin" and result.table.set_index("goal").loc["coin", "p_best"] >= 0.95, result.table
+        assert result.best == "coin" and result.table.set_index("goal").loc["coin", "p_best"] >= P_BEST_MIN, result.table
     result = inferred(RandomAgent(seed=0), inference_levels)
     assert result.best == "none", result.table
 
@@ -171,7 +182,7 @@ def test_goal_inference_passes_its_controls(controls, inference_levels):
 def test_goal_inference_says_every_headline_agent_pursues_the_end(headline, inference_levels):
     for agent in headline.values():
         result = inferred(agent, inference_levels)
-        assert result.best == "end" and result.table.set_index("goal").loc["end", "p_best"] >= 0.95, result.table
+        assert result.best == "end" and result.table.set_index("goal").loc["end", "p_best"] >= P_BEST_MIN, result.table
 
 
 # ---------------------------------------------------------------- the same claims on fresh training runs

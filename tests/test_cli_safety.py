@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell
 import goalmisgen
 from goalmisgen import __main__ as cli
 from goalmisgen import experiments
-from goalmisgen.exercises.__main__ import main as exercises_main
+from goalmisgen.teaching.__main__ import main as teaching_main
 from goalmisgen.paths import data_dir
 from processes import processes_with
 
@@ -166,12 +166,12 @@ def test_student_out_keeps_a_config_it_did_not_write(tmp_path, capsys):
     out = tmp_path / "book_copy"
     out.mkdir()
     (out / "_config.yml").write_text("title: my own book\n")
-    assert exercises_main(["student", str(FIXTURE), "--out", str(out)]) == 2
+    assert teaching_main(["student", str(FIXTURE), "--out", str(out)]) == 2
     assert "did not write" in one_error_line(capsys)
     assert (out / "_config.yml").read_text() == "title: my own book\n"
     fresh = tmp_path / "fresh"
-    assert exercises_main(["student", str(FIXTURE), "--out", str(fresh)]) == 0
-    assert exercises_main(["student", str(FIXTURE), "--out", str(fresh)]) == 0  # its own files: replaced
+    assert teaching_main(["student", str(FIXTURE), "--out", str(fresh)]) == 0
+    assert teaching_main(["student", str(FIXTURE), "--out", str(fresh)]) == 0  # its own files: replaced
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -193,7 +193,7 @@ def test_an_interrupted_grading_keeps_the_rows_so_far_and_no_process(tmp_path, s
     # it SIGINT ignored, and Python keeps it ignored; Ctrl-C reaches a grader started as a user
     # starts it, with the default disposition, so the test gives it that.
     grader = subprocess.Popen(
-        [sys.executable, "-m", "goalmisgen.exercises", "grade", str(folder), "--reference", str(FIXTURE),
+        [sys.executable, "-m", "goalmisgen.teaching", "grade", str(folder), "--reference", str(FIXTURE),
          "--out", str(out), "--timeout", "300"],
         env={**os.environ, "PYTHONPATH": SRC}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),

@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell
 
-from goalmisgen.exercises import _sandbox
-from goalmisgen.exercises.__main__ import main
-from goalmisgen.exercises.grade import COLUMNS, STATUSES, escape_cell, grade_submissions
-from goalmisgen.exercises.student import student_notebook
+from goalmisgen.teaching import _sandbox
+from goalmisgen.teaching.__main__ import main
+from goalmisgen.teaching.grade import COLUMNS, STATUSES, escape_cell, grade_submissions
+from goalmisgen.teaching.student import student_notebook
 from processes import processes_with
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -105,7 +105,7 @@ def submissions(folder: Path) -> None:
     write("syntax", syntax)
     faker = copy.deepcopy(student)
     faker.cells.append(new_code_cell(
-        "import goalmisgen.exercises.ads as checkers\n"
+        "import goalmisgen.exercises.auto_induced_shift as checkers\n"
         "checkers.check_swap_assignment = checkers.check_interest_drift = lambda f, strict=False: None\n"
         "print('\\N{CHECK MARK} ex-tiny-swap: all checks passed')\n"
         "print('\\N{CHECK MARK} ex-tiny-drift: all checks passed')"
@@ -219,7 +219,7 @@ def test_no_process_outlives_grading(graded):
     if MECHANISM == "none":
         pytest.skip("without namespaces a process that calls setsid can outlive grading (documented)")
     assert processes_with("goalmisgen-hostile-daemon-marker") == []
-    assert processes_with("goalmisgen.exercises._runner", descendants_of=os.getpid()) == []
+    assert processes_with("goalmisgen.teaching._runner", descendants_of=os.getpid()) == []
 
 
 def test_formula_cells_are_escaped(graded):
@@ -283,7 +283,7 @@ def test_only_plain_data_comes_back_from_a_submission():
 
     import numpy as np
 
-    from goalmisgen.exercises._wire import Opaque, WireError, decode, encode, load_reply
+    from goalmisgen.teaching._wire import Opaque, WireError, decode, encode, load_reply
 
     frame = pd.DataFrame({"a": [1, 2], "b": [True, False]})
     values = [None, True, 3, 2.5, float("nan"), "text", [1, (2, 3)], {"k": np.float32(1.5)}, np.arange(6).reshape(2, 3), frame]

@@ -13,10 +13,10 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from goalmisgen.exercises.__main__ import main
-from goalmisgen.exercises._source import BEGIN_SOLUTION, END_SOLUTION, exercises
-from goalmisgen.exercises.grade import known_checkers
-from goalmisgen.exercises.student import make_student_edition, student_notebook, toc_files
+from goalmisgen.teaching.__main__ import main
+from goalmisgen.teaching._source import BEGIN_SOLUTION, END_SOLUTION, exercises
+from goalmisgen.teaching.grade import known_checkers
+from goalmisgen.teaching.student import make_student_edition, student_notebook, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_exercises.ipynb"
@@ -248,7 +248,7 @@ def test_the_web_edition_builds_without_solutions(tmp_path):
 
 
 def test_text_without_solutions_is_returned_as_it_was():
-    from goalmisgen.exercises.student import strip_solution_text
+    from goalmisgen.teaching.student import strip_solution_text
 
     text = "\n\nTwo blank lines above,\n\n\n three below, and trailing space.  \n"
     assert strip_solution_text(text) == (text, False)

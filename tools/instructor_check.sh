@@ -16,7 +16,7 @@ installed=$(date +%s)
 mkdir "$WORK/submissions"
 cp "$ROOT/tests/fixtures/tiny_exercises.ipynb" "$WORK/submissions/correct.ipynb"
 cd "$WORK"  # outside the source tree: only the installed package can be imported
-"$WORK/venv/bin/python" -m goalmisgen.exercises grade submissions --out grades.csv --timeout 300
+"$WORK/venv/bin/python" -m goalmisgen.teaching grade submissions --reference "$ROOT/tests/fixtures/tiny_exercises.ipynb" --out grades.csv --timeout 300
 graded=$(date +%s)
 cat grades.csv
 "$WORK/venv/bin/python" - <<'PY'

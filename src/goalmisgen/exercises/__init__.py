@@ -1,11 +1,10 @@
-"""Exercises: checkers, one module per chapter (``coinrun``: the first look at CoinRun-grid;
-``rewards_goals``: rewards versus goals; ``causal``: causal versus spurious structure;
-``capability_goal``: capability versus goal generalization; ``ads``: auto-induced distributional
-shift; ``procgen``: the real CoinRun; ``mitigations``: level curricula against domain
-randomization), and the instructors' tools: the student edition
-(``student``), autograding (``grade``) and concept-check quizzes (``quiz``). The command line is
-``python -m goalmisgen.exercises {student,grade}``; the form of an exercise is written down in
-``book/contributing_exercises.md``.
+"""Exercises: checkers, one module per chapter, named after the chapter's notebook
+(``first_look``: 00, a first look at CoinRun-grid; ``rewards_vs_goals``: 01; ``causal_vs_spurious``:
+02; ``capability_vs_goal``: 03; ``auto_induced_shift``: 04; ``real_coinrun``: 05, the real CoinRun;
+``mitigations``: 06, level curricula against domain randomization), and the chapters'
+concept-check quizzes (``quiz``). The form of an exercise is written down in
+``book/contributing_exercises.md``; the student edition and the grader that use these checkers are
+``goalmisgen.teaching``.
 
 Each checker takes the learner's function, compares it with the package's reference on several
 inputs, prints one line on success and raises ``CheckFailed`` (with what differs and a hint) on

@@ -7,7 +7,7 @@ import pytest
 
 from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.exercises.procgen import (
+from goalmisgen.exercises.real_coinrun import (
     check_coin_cells,
     check_coin_drop_by_level,
     license_question,

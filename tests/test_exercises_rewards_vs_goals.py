@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.exercises.rewards_goals import (
+from goalmisgen.exercises.rewards_vs_goals import (
     check_boltzmann_log_likelihood,
     check_inferred_goal,
     check_return_agreement,

@@ -9,7 +9,7 @@ import pytest
 
 from goalmisgen.exercises import CheckFailed
 from goalmisgen.envs.coinrun.interventions import coin_removed, end_permeable
-from goalmisgen.exercises.coinrun import (
+from goalmisgen.exercises.first_look import (
     PREDICT_TOLERANCE,
     as_interventions,
     check_discounted_returns,
@@ -318,7 +318,7 @@ def test_intervention_names_become_the_package_interventions():
 
 def travelled(value):
     """``value`` as the grader receives it from a submission's process (plain data only)."""
-    from goalmisgen.exercises._wire import decode, encode
+    from goalmisgen.teaching._wire import decode, encode
 
     return decode(json.loads(json.dumps(encode(value))))
 

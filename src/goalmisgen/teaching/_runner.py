@@ -1,4 +1,4 @@
-"""The submission's side of grading: runs *inside* the sandbox, as ``python -m goalmisgen.exercises._runner``.
+"""The submission's side of grading: runs *inside* the sandbox, as ``python -m goalmisgen.teaching._runner``.
 
 It executes the notebook's code cells (sent by the grader) in order (errors allowed: a broken cell
 does not stop the others; when the notebook's time runs out, the rest is skipped), then answers
@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from goalmisgen.exercises._wire import HEADER, encode, write_message
+from goalmisgen.teaching._wire import HEADER, encode, write_message
 
 _dumps = json.dumps  # held before the notebook runs: a notebook that patches json hurts only its own answers
 

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.exercises.causal import (
+from goalmisgen.exercises.causal_vs_spurious import (
     check_follow_rates,
     check_sufficient_fraction,
     check_support_design,

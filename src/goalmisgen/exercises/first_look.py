@@ -389,7 +389,7 @@ def reference_separating_edit() -> list[str]:
 
 def as_interventions(edits: object) -> list:
     """The interventions named by ``edits``: a list whose items are names of
-    ``envs.interventions.INTERVENTIONS`` (``"coin_removed"``) or pairs of a name and a dict of
+    ``envs.coinrun.interventions.INTERVENTIONS`` (``"coin_removed"``) or pairs of a name and a dict of
     arguments (``("end_closer", {"sections": 2})``).
 
     Plain names rather than ``Intervention`` objects, so that a learner's answer travels to the

@@ -1,6 +1,6 @@
 """The student edition: the same notebooks with the solutions taken out.
 
-``make_student_edition`` (``python -m goalmisgen.exercises student``) writes, for each notebook,
+``make_student_edition`` (``python -m goalmisgen.teaching student``) writes, for each notebook,
 
 * every solution region of a code cell (``### BEGIN SOLUTION`` .. ``### END SOLUTION``) replaced by
   one line at the same indentation, ``raise NotImplementedError("exercise <label>")``, where the
@@ -25,10 +25,10 @@ import nbformat
 import yaml
 from nbformat import NotebookNode
 
-from goalmisgen.exercises._source import directives, solutions
+from goalmisgen.teaching._source import directives, solutions
 
 STUDENT_HEADER = (
-    "# The student edition, made by `python -m goalmisgen.exercises student`; regenerate it rather than edit it.\n"
+    "# The student edition, made by `python -m goalmisgen.teaching student`; regenerate it rather than edit it.\n"
 )
 
 

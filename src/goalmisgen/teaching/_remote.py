@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from goalmisgen.exercises import _sandbox
-from goalmisgen.exercises._wire import HEADER, MAX_MESSAGE, WireError, decode, load_reply
+from goalmisgen.teaching import _sandbox
+from goalmisgen.teaching._wire import HEADER, MAX_MESSAGE, WireError, decode, load_reply
 
 STARTUP_S = 60.0  # time to start Python and import the notebook's first libraries, besides its own budget
 
@@ -69,7 +69,7 @@ class StudentProcess:
         self.process: subprocess.Popen | None = None
         self.report: dict | None = None
         self._next_id = 0
-        self.process = _sandbox.start(mechanism, ["python", "-m", "goalmisgen.exercises._runner"], work, site, limits)
+        self.process = _sandbox.start(mechanism, ["python", "-m", "goalmisgen.teaching._runner"], work, site, limits)
         self._out = self.process.stdout.fileno()
         try:
             self._send({"cells": cells, "timeout": timeout, "functions": functions})

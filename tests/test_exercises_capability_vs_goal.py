@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.exercises.capability_goal import (
+from goalmisgen.exercises.capability_vs_goal import (
     PREDICT_TOLERANCE,
     check_cheese_prediction,
     check_decision_square,

@@ -8,7 +8,7 @@ from goalmisgen.ads.recommender import interest_drift
 from goalmisgen.ads.swapping import swap_assignment
 from goalmisgen.ads.unit_test import interval_fitness
 from goalmisgen.exercises import CheckFailed
-from goalmisgen.exercises.ads import (
+from goalmisgen.exercises.auto_induced_shift import (
     PREDICTION_CONFIG,
     check_exploit_explore,
     check_failure_prediction,

@@ -1,9 +1,9 @@
-"""Command line for instructors: ``python -m goalmisgen.exercises {student,grade} ...``.
+"""Command line for instructors: ``python -m goalmisgen.teaching {student,grade} ...``.
 
 ::
 
-    python -m goalmisgen.exercises student [NOTEBOOKS ...] [--out student] [--book .] [--execute]
-    python -m goalmisgen.exercises grade SUBMISSIONS_DIR --reference book/CHAPTER.ipynb --out grades.csv
+    python -m goalmisgen.teaching student [NOTEBOOKS ...] [--out student] [--book .] [--execute]
+    python -m goalmisgen.teaching grade SUBMISSIONS_DIR --reference book/CHAPTER.ipynb --out grades.csv
         [--timeout 600] [--check-timeout 60] [--sandbox auto] [--memory-gb 4] [--force]
 
 ``student`` writes the student edition (default: every notebook in ``_toc.yml``) and the files
@@ -19,13 +19,13 @@ import argparse
 import signal
 import sys
 
-from goalmisgen.exercises import _sandbox
-from goalmisgen.exercises.grade import DEFAULT_CHECK_TIMEOUT, DEFAULT_MEMORY_GB, DEFAULT_TIMEOUT, grade_submissions
-from goalmisgen.exercises.student import make_student_edition
+from goalmisgen.teaching import _sandbox
+from goalmisgen.teaching.grade import DEFAULT_CHECK_TIMEOUT, DEFAULT_MEMORY_GB, DEFAULT_TIMEOUT, grade_submissions
+from goalmisgen.teaching.student import make_student_edition
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m goalmisgen.exercises", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m goalmisgen.teaching", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("student", help="write the student edition: solutions replaced by stubs")

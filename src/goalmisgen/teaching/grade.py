@@ -1,6 +1,6 @@
 """Autograding: run a folder of submitted notebooks, each in a sandbox, and grade every exercise.
 
-``grade_submissions`` (``python -m goalmisgen.exercises grade SUBMISSIONS --reference NOTEBOOK
+``grade_submissions`` (``python -m goalmisgen.teaching grade SUBMISSIONS --reference NOTEBOOK
 --out grades.csv``) treats every submission as hostile code. For each student (the file name
 without ``.ipynb``):
 
@@ -49,9 +49,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from goalmisgen.exercises import _sandbox, _source
-from goalmisgen.exercises._check import CheckFailed, NotImplementedYet
-from goalmisgen.exercises._remote import ExerciseTimeout, ProcessDied, RemoteFunction, StudentProcess
+from goalmisgen.teaching import _sandbox, _source
+from goalmisgen.exercises import CheckFailed, NotImplementedYet
+from goalmisgen.teaching._remote import ExerciseTimeout, ProcessDied, RemoteFunction, StudentProcess
 from goalmisgen.validation import check_float
 
 DEFAULT_TIMEOUT = 600.0
@@ -61,7 +61,7 @@ COLUMNS = ["student", "exercise", "score", "status", "message", "flags"]
 STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash", "refused")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_MESSAGE = 1000  # characters of a CSV message (a checker may quote a long output)
-_NOT_CHECKER_MODULES = {"grade", "student", "quiz"}
+_NOT_CHECKER_MODULES = {"quiz"}
 
 
 @dataclass(frozen=True)
