@@ -21,7 +21,7 @@ import pytest
 from goalmisgen.agents import load_agent
 from goalmisgen.analysis import evaluate, paired_summary
 from goalmisgen.analysis.replication import rerun_agreement
-from goalmisgen.experiments import HEADLINE_FILTER_RUNS, HEADLINE_THRESHOLDS
+from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS, HEADLINE_THRESHOLDS
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"
@@ -131,7 +131,7 @@ def test_fresh_agents_that_learned_show_the_same_picture(fresh_agents):
 
 
 def test_shipped_headline_summaries_are_what_the_episode_table_gives_and_no_rate_is_certain():
-    from goalmisgen.experiments import headline_summaries
+    from goalmisgen.experiments.headline import headline_summaries
 
     manifest = _manifest()
     recomputed = json.loads(json.dumps(headline_summaries(_episodes())))

@@ -140,11 +140,11 @@ def _recorded(value, steps: list[str]) -> list[float]:
 def estimated_wall_s(experiment: Experiment) -> float | None:
     """The wall time in seconds that the shipped run recorded in its manifest (the sum of
     ``experiment.wall_keys``; on this 2-core machine unless ``experiment.cpu`` is False), or None
-    where there is no manifest or none of the entries."""
-    path = data_folder(experiment) / "manifest.json"
-    if not path.is_file():
+    where there is no readable manifest or none of the entries."""
+    try:
+        manifest = json.loads((data_folder(experiment) / "manifest.json").read_text())
+    except (OSError, ValueError):
         return None
-    manifest = json.loads(path.read_text())
     found = [x for key in experiment.wall_keys for x in _recorded(manifest, key.split("."))]
     return sum(found) if found else None
 
