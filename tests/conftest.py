@@ -40,8 +40,9 @@ class FreshRun:
 
     @property
     def learned(self) -> bool:
-        """Whether the run learned its training task, by the book's rule (``experiments.LEARNED_RULE``:
-        a training coin rate of at least ``LEARNED_MIN_TRAIN_COIN``). Some runs never do; which seeds
+        """Whether the run learned its training task, by the book's rule
+        (``experiments.randomization_sweep.LEARNED_RULE``: a training coin rate of at least
+        ``LEARNED_MIN_TRAIN_COIN``). Some runs never do; which seeds
         learn, and how fast, depends on the machine (``analysis.replication``)."""
         from goalmisgen.experiments.randomization_sweep import LEARNED_MIN_TRAIN_COIN
 

@@ -1,7 +1,7 @@
 """The first chapter's claims, tested in the chapter's words, on the shipped agents and on fresh
 training runs over several seeds.
 
-Claim (chapter "A first look", thresholds in goalmisgen.experiments.HEADLINE_THRESHOLDS): "Taken one
+Claim (chapter "A first look", thresholds in goalmisgen.experiments.headline.HEADLINE_THRESHOLDS): "Taken one
 at a time, every agent collects the coin at the end on at least <coin_at_end_min> of held-out
 levels; with the coin moved, on good levels where it passed the coin's column, every agent still
 reaches the end at least <end_on_good_min> of the time but collects the coin at most
