@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from goalmisgen.envs import make_vec_env
-from goalmisgen.experiments import MAZE_OPTIONS
+from goalmisgen.experiments.maze import MAZE_OPTIONS
 
 HERE = Path(__file__).parent
 GAMES = {

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from goalmisgen.experiments import randomization_configs, randomization_trial
+from goalmisgen.experiments.randomization_sweep import CoinGrid, randomization_configs, randomization_trial
 from goalmisgen.sweeps import comparable, run_sweep
 
 HERE = Path(__file__).parent
@@ -27,7 +27,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    configs = randomization_configs(fractions=(0.0, 0.02), seeds=(0, 1), steps=args.steps, n_levels=200, filter_runs=1)
+    configs = randomization_configs(CoinGrid(fractions=(0.0, 0.02), seeds=(0, 1), steps=args.steps, n_levels=200,
+                                             filter_runs=1))
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version(),
            "trials": len(configs), "steps_per_trial": args.steps, "workers": args.workers,
            "load_before": os.getloadavg()[0], "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}

@@ -15,6 +15,21 @@ def tiny_agent_path(tmp_path_factory):
     return save_agent(result, tmp_path_factory.mktemp("agents") / "tiny.pt")
 
 
+@pytest.fixture
+def fake_experiment(monkeypatch):
+    """``use(name, function, data)``: for one test, ``regenerate`` finds the ``data/`` folder at
+    ``data`` and runs ``function`` for the registered experiment ``name``."""
+    from dataclasses import replace
+
+    from goalmisgen.experiments import common, registry
+
+    def use(name, function, data):
+        monkeypatch.setattr(common, "DATA", data)
+        monkeypatch.setitem(registry.EXPERIMENTS, name, replace(registry.EXPERIMENTS[name], function=function))
+
+    return use
+
+
 @dataclass
 class FreshRun:
     """A freshly trained headline agent (coin at the end) with its evaluations on 1000 held-out levels."""
@@ -25,10 +40,11 @@ class FreshRun:
 
     @property
     def learned(self) -> bool:
-        """Whether the run learned its training task, by the book's rule (``experiments.LEARNED_RULE``:
-        a training coin rate of at least ``LEARNED_MIN_TRAIN_COIN``). Some runs never do; which seeds
+        """Whether the run learned its training task, by the book's rule
+        (``experiments.randomization_sweep.LEARNED_RULE``: a training coin rate of at least
+        ``LEARNED_MIN_TRAIN_COIN``). Some runs never do; which seeds
         learn, and how fast, depends on the machine (``analysis.replication``)."""
-        from goalmisgen.experiments import LEARNED_MIN_TRAIN_COIN
+        from goalmisgen.experiments.randomization_sweep import LEARNED_MIN_TRAIN_COIN
 
         return self.agent.metrics["coin_rate"] >= LEARNED_MIN_TRAIN_COIN
 
@@ -44,7 +60,7 @@ def fresh_run(kind: str, seed: int, steps: int):
 
     from goalmisgen.agents import PPOConfig, agent_from_result, train
     from goalmisgen.analysis import evaluate
-    from goalmisgen.experiments import HEADLINE_FILTER_RUNS
+    from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS
 
     torch.set_num_threads(1)
     if kind == "headline":
@@ -71,7 +87,7 @@ def fresh_runs():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from goalmisgen.experiments import HEADLINE_STEPS
+    from goalmisgen.experiments.headline import HEADLINE_STEPS
 
     assert FRESH_JOBS[("headline", 10)] == HEADLINE_STEPS
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:

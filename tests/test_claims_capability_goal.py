@@ -40,7 +40,7 @@ from goalmisgen.analysis.evaluation import seeds_matrix, seeds_summary
 from goalmisgen.analysis.stats import group_difference_ci, paired_difference_ci, pooled_seed_sd
 from goalmisgen.claims import capability_vs_goal as claims
 from goalmisgen.envs import HELD_OUT_START
-from goalmisgen.experiments import KEYS_CHESTS_COLUMNS, keys_chests_metrics, keys_chests_summaries
+from goalmisgen.experiments.keys_chests import KEYS_CHESTS_COLUMNS, keys_chests_metrics, keys_chests_summaries
 from goalmisgen.paths import data_dir
 
 DATA = data_dir()

@@ -21,7 +21,8 @@ from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import group_difference_ci
 from goalmisgen.claims import causal_vs_spurious as claims
 from goalmisgen.exercises.causal_vs_spurious import reference_sufficient_fraction
-from goalmisgen.experiments import HEADLINE_FILTER_RUNS, LEARNED_MIN_TRAIN_COIN, randomization_summaries
+from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS
+from goalmisgen.experiments.randomization_sweep import LEARNED_MIN_TRAIN_COIN, randomization_summaries
 from goalmisgen.paths import data_dir
 
 SWEEP = data_dir() / "randomization_sweep"
@@ -142,7 +143,7 @@ def _support():
 
 
 def test_the_coin_support_experiment_ships_its_agents_and_a_summary_that_matches_its_table():
-    from goalmisgen.experiments import support_summaries
+    from goalmisgen.experiments.coin_support import support_summaries
 
     m = _support()
     ground = [t for t in m["trials"] if t["group"] == "ground"]

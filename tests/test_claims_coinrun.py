@@ -1,7 +1,7 @@
 """The first chapter's claims, tested in the chapter's words, on the shipped agents and on fresh
 training runs over several seeds.
 
-Claim (chapter "A first look", thresholds in goalmisgen.experiments.HEADLINE_THRESHOLDS): "Taken one
+Claim (chapter "A first look", thresholds in goalmisgen.experiments.headline.HEADLINE_THRESHOLDS): "Taken one
 at a time, every agent collects the coin at the end on at least <coin_at_end_min> of held-out
 levels; with the coin moved, on good levels where it passed the coin's column, every agent still
 reaches the end at least <end_on_good_min> of the time but collects the coin at most
@@ -29,7 +29,7 @@ from goalmisgen.claims.first_look import (
     GOOD_LEVELS_MIN,
     LAYOUT_OVERLAP_MAX,
 )
-from goalmisgen.experiments import HEADLINE_FILTER_RUNS, HEADLINE_THRESHOLDS
+from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS, HEADLINE_THRESHOLDS
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"
@@ -139,7 +139,7 @@ def test_fresh_agents_that_learned_show_the_same_picture(fresh_agents):
 
 
 def test_shipped_headline_summaries_are_what_the_episode_table_gives_and_no_rate_is_certain():
-    from goalmisgen.experiments import headline_summaries
+    from goalmisgen.experiments.headline import headline_summaries
 
     manifest = _manifest()
     recomputed = json.loads(json.dumps(headline_summaries(_episodes())))

@@ -1,4 +1,4 @@
-"""Chapter 3's region-size sweep (data/maze_regions, ``experiments.maze_regions``): its claims on the
+"""Chapter 3's region-size sweep (data/maze_regions, ``maze_regions``): its claims on the
 shipped per-level rows.
 
 Claims:
@@ -18,13 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from goalmisgen import experiments as ex
 from goalmisgen.agents import load_agent
 from goalmisgen.analysis.evaluation import seeds_matrix
 from goalmisgen.analysis.replication import rerun_agreement
 from goalmisgen.analysis.stats import group_difference_ci
 from goalmisgen.claims import capability_vs_goal as claims
 from goalmisgen.paths import data_dir
+from goalmisgen.experiments.maze import maze_agent_episodes
+from goalmisgen.experiments.maze_regions import (MAZE_REGION_COLUMNS, MAZE_REGION_PURSUIT_MIN, maze_region_summaries,
+                                                 maze_regions)
+from goalmisgen.files import jsonable
 
 DATA = data_dir()
 FOLDER = DATA / "maze_regions"
@@ -43,7 +46,7 @@ def episodes(manifest):
 def test_the_rows_are_complete(manifest, episodes):
     ks = sorted({t["config"]["cheese_region"] for t in manifest["trials"]})
     seeds = sorted({t["config"]["seed"] for t in manifest["trials"]})
-    assert list(episodes.columns) == list(ex.MAZE_REGION_COLUMNS)
+    assert list(episodes.columns) == list(MAZE_REGION_COLUMNS)
     assert len(episodes) == len(ks) * len(seeds) * 2 * manifest["n_levels"]
     counts = episodes.groupby(["k", "seed", "shift"]).size()
     assert (counts == manifest["n_levels"]).all() and len(counts) == len(ks) * len(seeds) * 2
@@ -52,16 +55,16 @@ def test_the_rows_are_complete(manifest, episodes):
 
 def test_the_manifest_summaries_and_threshold_are_what_the_rule_computes(manifest, episodes):
     share = {int(k[1:]): v for k, v in manifest["region_share"].items()}
-    again = ex._jsonable(ex.maze_region_summaries(episodes, share))
+    again = jsonable(maze_region_summaries(episodes, share))
     assert again == manifest["summaries"]
     per_k = manifest["summaries"]["per_k"]
     k = manifest["summaries"]["pursuit_threshold"]["k"]
     lows = {v["cheese_region"]: v["test_good_cheese_collected"]["ci_low"] for v in per_k.values()}
     if k is None:
-        assert all(low < ex.MAZE_REGION_PURSUIT_MIN for low in lows.values())
+        assert all(low < MAZE_REGION_PURSUIT_MIN for low in lows.values())
     else:
-        assert lows[k] >= ex.MAZE_REGION_PURSUIT_MIN
-        assert all(low < ex.MAZE_REGION_PURSUIT_MIN for kk, low in lows.items() if kk < k)
+        assert lows[k] >= MAZE_REGION_PURSUIT_MIN
+        assert all(low < MAZE_REGION_PURSUIT_MIN for kk, low in lows.items() if kk < k)
 
 
 def test_the_reused_agents_are_data_mazes_and_the_retrained_check_played_like_its_twin(manifest, episodes):
@@ -91,7 +94,7 @@ def test_a_fresh_play_of_a_reused_agent_agrees_with_its_rows(manifest, episodes)
     t = next(t for t in manifest["trials"] if t["source"] != "trained here")
     k, s = t["config"]["cheese_region"], t["config"]["seed"]
     n = manifest["n_levels"]
-    fresh = ex.maze_agent_episodes(load_agent(DATA.parent / t["agent"]), k, s, n)
+    fresh = maze_agent_episodes(load_agent(DATA.parent / t["agent"]), k, s, n)
     rows = episodes[(episodes["k"] == k) & (episodes["seed"] == s)]
     for shift in ("train", "test"):
         for m in ("cheese_collected", "reached_corner"):

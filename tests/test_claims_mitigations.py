@@ -15,9 +15,11 @@ from goalmisgen.analysis.stats import rate_ci, t_interval_over_seeds
 from goalmisgen.claims import mitigations as claims
 from goalmisgen.claims.causal_vs_spurious import SUFFICIENT_COIN_RATE
 from goalmisgen.exercises.causal_vs_spurious import reference_sufficient_fraction
-from goalmisgen.experiments import (CURRICULUM_COLUMNS, CURRICULUM_SAMPLERS, CURRICULUM_SWEEP_FRACTIONS,
-                                    HEADLINE_FILTER_RUNS, RANDOMIZATION_SEEDS, curriculum_summaries,
-                                    distinguishing_history)
+from goalmisgen.experiments.curriculum_sweep import (CURRICULUM_COLUMNS, CURRICULUM_SAMPLERS,
+                                                     CURRICULUM_SWEEP_FRACTIONS, curriculum_summaries,
+                                                     distinguishing_history)
+from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS
+from goalmisgen.experiments.randomization_sweep import RANDOMIZATION_SEEDS
 from goalmisgen.paths import data_dir
 
 SWEEP = data_dir() / "curriculum_sweep"

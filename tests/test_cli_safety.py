@@ -18,7 +18,6 @@ from nbformat.v4 import new_code_cell
 
 import goalmisgen
 from goalmisgen import __main__ as cli
-from goalmisgen import experiments
 from goalmisgen.teaching.__main__ import main as teaching_main
 from goalmisgen.paths import data_dir
 from processes import processes_with
@@ -136,8 +135,7 @@ def test_evaluate_json_prints_null_not_nan(tmp_path, capsys, monkeypatch):
     assert parsed["coin_collected"]["mean"] == 0.5
 
 
-def test_regenerate_swaps_in_only_a_finished_folder(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(experiments, "DATA", tmp_path)
+def test_regenerate_swaps_in_only_a_finished_folder(tmp_path, fake_experiment, capsys):
     folder = tmp_path / "coinrun_headline"
     folder.mkdir()
     (folder / "manifest.json").write_text("old")
@@ -147,7 +145,7 @@ def test_regenerate_swaps_in_only_a_finished_folder(tmp_path, monkeypatch, capsy
         (Path(out_dir) / "manifest.json").write_text("half new")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiments, "headline", interrupted)
+    fake_experiment("headline", interrupted, tmp_path)
     assert cli.main(["regenerate", "headline"]) == 130
     assert (folder / "manifest.json").read_text() == "old" and (folder / "seed0.pt").read_text() == "old agent"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coinrun_headline"]  # no staging folder left
@@ -156,7 +154,7 @@ def test_regenerate_swaps_in_only_a_finished_folder(tmp_path, monkeypatch, capsy
         (Path(out_dir) / "manifest.json").write_text("new")
         (Path(out_dir) / "seed0.pt").write_text("new agent")
 
-    monkeypatch.setattr(experiments, "headline", finished)
+    fake_experiment("headline", finished, tmp_path)
     assert cli.main(["regenerate", "headline"]) == 0
     assert (folder / "manifest.json").read_text() == "new" and (folder / "seed0.pt").read_text() == "new agent"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coinrun_headline"]

@@ -12,6 +12,10 @@ from goalmisgen.curricula import (DomainRandomization, LevelSource, PrioritizedL
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv
 from goalmisgen.envs.grid.levels import LevelQueue
 from goalmisgen.envs.grid.vector import GridVecEnv
+from goalmisgen.experiments.curriculum_sweep import (CURRICULUM_COLUMNS, curriculum_configs, curriculum_sweep,
+                                                     curriculum_trial)
+from goalmisgen.experiments.common import SweepRunner
+from goalmisgen.experiments.randomization_sweep import CoinGrid, randomization_sweep, randomization_trial
 
 NEW_KEYS = ("levels_played", "distinguishing_share")
 
@@ -170,13 +174,12 @@ def test_plr_config_trains_and_round_trips_through_a_checkpoint(tmp_path):
 
 
 def test_curriculum_trial_end_to_end_on_the_serial_backend(tmp_path):
-    from goalmisgen import experiments as ex
     from goalmisgen.sweeps import run_sweep
 
-    configs = ex.curriculum_configs(samplers=("dr", "plr"), fractions=(0.05,), seeds=(1,), steps=2048, n_levels=8,
-                                    filter_runs=1)
+    configs = curriculum_configs(("dr", "plr"), CoinGrid(fractions=(0.05,), seeds=(1,), steps=2048, n_levels=8,
+                                                         filter_runs=1))
     assert [c["curriculum"] for c in configs] == ["dr", "plr"]
-    records = run_sweep(ex.curriculum_trial, configs, tmp_path / "records", backend="serial", progress=False)
+    records = run_sweep(curriculum_trial, configs, tmp_path / "records", backend="serial", progress=False)
     for config, record in zip(configs, records):
         result = record["result"]
         assert result["curriculum"] == config["curriculum"] and result["moved_all"]["n"] == 8
@@ -186,31 +189,29 @@ def test_curriculum_trial_end_to_end_on_the_serial_backend(tmp_path):
         assert (tmp_path / "records").is_dir()
     # the evaluation is the randomization trial's: with the same training both give the same counts
     dr = records[0]["result"]
-    plain = ex.randomization_trial({k: v for k, v in configs[0].items() if k != "curriculum"}).result
+    plain = randomization_trial({k: v for k, v in configs[0].items() if k != "curriculum"}).result
     assert {k: plain[k] for k in plain} == {k: dr[k] for k in plain}
 
 
 def test_curriculum_trial_refuses_bad_configs():
-    from goalmisgen import experiments as ex
-
     good = {"curriculum": "plr", "random_fraction": 0.001, "seed": 0, "steps": 1024, "n_levels": 4, "filter_runs": 1}
     with pytest.raises(ValueError, match="'accel'"):
-        ex.curriculum_trial({**good, "curriculum": "accel"})
+        curriculum_trial({**good, "curriculum": "accel"})
     with pytest.raises(ValueError, match="lacks"):
-        ex.curriculum_trial({k: v for k, v in good.items() if k != "seed"})
+        curriculum_trial({k: v for k, v in good.items() if k != "seed"})
     with pytest.raises(ValueError, match="temperature"):
-        ex.curriculum_trial({**good, "temperature": 0.1})
+        curriculum_trial({**good, "temperature": 0.1})
     with pytest.raises(ValueError, match="random_fraction=2"):
-        ex.curriculum_trial({**good, "random_fraction": 2})
+        curriculum_trial({**good, "random_fraction": 2})
     with pytest.raises(ValueError, match="'ucb'"):
-        ex.curriculum_configs(samplers=("ucb",))
+        curriculum_configs(samplers=("ucb",))
 
 
 def test_plr_replays_distinguishing_levels_more_often_than_they_occur():
     """alpha = 0.5% of the training levels have the coin away from the end. Domain randomization
     hands them out about that often; PLR, scoring levels by positive value loss, replays them
     several times as often within 100k steps (measured: about 0.11 against 0.003 for seed 0)."""
-    from goalmisgen.experiments import distinguishing_history
+    from goalmisgen.experiments.curriculum_sweep import distinguishing_history
 
     alpha = 0.005
     shares = {}
@@ -230,17 +231,16 @@ def test_curriculum_sweep_reuses_identical_domain_randomization_trials_and_check
 
     import pandas as pd
 
-    from goalmisgen import experiments as ex
-
-    tiny = {"seeds": (0,), "steps": 8192, "n_levels": 20, "filter_runs": 2, "backend": "serial", "progress": False}
-    ex.randomization_sweep(tmp_path / "rs", records_dir=tmp_path / "r1", fractions=(0.0, 0.5), **tiny)
-    m = ex.curriculum_sweep(tmp_path / "cs", records_dir=tmp_path / "r2", fractions=(0.0, 0.5), reuse=tmp_path / "rs", **tiny)
+    tiny = {"grid": CoinGrid(fractions=(0.0, 0.5), seeds=(0,), steps=8192, n_levels=20, filter_runs=2),
+            "runner": SweepRunner(backend="serial", progress=False)}
+    randomization_sweep(tmp_path / "rs", records_dir=tmp_path / "r1", **tiny)
+    m = curriculum_sweep(tmp_path / "cs", records_dir=tmp_path / "r2", reuse=tmp_path / "rs", **tiny)
     assert m["reuse"]["trials"] == 2 and m["reuse"]["reproduction"]["identical"]
     sources = {(t["config"]["curriculum"], t["config"]["random_fraction"]): t["source"] for t in m["trials"]}
     assert sources == {("dr", 0.0): "data/rs", ("dr", 0.5): "data/rs",
                        ("plr", 0.0): "trained here", ("plr", 0.5): "trained here"}
     assert sorted(p.name for p in (tmp_path / "cs" / "agents").iterdir()) == ["plr_random0pc_seed0.pt", "plr_random50pc_seed0.pt"]
     episodes = pd.read_csv(tmp_path / "cs" / m["episodes_file"])
-    assert list(episodes.columns) == list(ex.CURRICULUM_COLUMNS) and len(episodes) == 4 * 20
+    assert list(episodes.columns) == list(CURRICULUM_COLUMNS) and len(episodes) == 4 * 20
     assert set(json.loads((tmp_path / "cs" / "manifest.json").read_text())["summaries"]["groups"]) == {
         "dr/0", "dr/0.5", "plr/0", "plr/0.5"}

@@ -6,6 +6,7 @@ import torch
 
 from goalmisgen.agents import PPOConfig
 from goalmisgen.agents.curriculum import Stage, stage_configs, train_curriculum
+from goalmisgen.experiments.maze import maze
 
 
 def _base(**kw):
@@ -49,11 +50,10 @@ def test_the_maze_experiment_writes_agents_episodes_and_a_manifest_that_agree(tm
 
     import pandas as pd
 
-    from goalmisgen import experiments
     from goalmisgen.agents import load_agent
     from goalmisgen.analysis.stats import rate_ci
 
-    manifest = experiments.maze(out_dir=tmp_path, regions=(5,), seeds=(1,), steps=3 * 8192, n_levels=40,
+    manifest = maze(out_dir=tmp_path, regions=(5,), seeds=(1,), steps=3 * 8192, n_levels=40,
                                 progress=False, command="a test")
     assert json.loads((tmp_path / "manifest.json").read_text())["command"] == "a test"
     (entry,) = manifest["agents"]
@@ -83,9 +83,8 @@ def test_regenerate_maze_checks_its_options_before_any_work():
     assert main(["regenerate", "headline", "--seeds", "1"]) == 2
 
 
-def test_regenerate_maze_passes_its_seeds_steps_and_command_line(tmp_path, monkeypatch):
+def test_regenerate_maze_passes_its_seeds_steps_and_command_line(tmp_path, fake_experiment):
     from goalmisgen import __main__ as cli
-    from goalmisgen import experiments
 
     calls = []
 
@@ -94,8 +93,7 @@ def test_regenerate_maze_passes_its_seeds_steps_and_command_line(tmp_path, monke
         (out_dir / "manifest.json").parent.mkdir(parents=True, exist_ok=True)
         (out_dir / "manifest.json").write_text("{}")
 
-    monkeypatch.setattr(experiments, "DATA", tmp_path)
-    monkeypatch.setattr(experiments, "maze", fake_maze)
+    fake_experiment("maze", fake_maze, tmp_path)
     assert cli.main(["regenerate", "maze", "--seeds", "0", "2", "--steps", "50000"]) == 0
     assert calls == [{"seeds": (0, 2), "steps": 50000,
                       "command": "python -m goalmisgen regenerate maze --seeds 0 2 --steps 50000"}]

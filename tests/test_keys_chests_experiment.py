@@ -5,37 +5,37 @@ import json
 
 import pandas as pd
 
-from goalmisgen import experiments
 from goalmisgen.agents import PPOConfig
+from goalmisgen.experiments.keys_chests import KEYS_CHESTS_COLUMNS, keys_chests, keys_chests_checkpoint_iterations
 
 
 def test_checkpoint_iterations_are_distinct_and_end_with_the_final_agent():
     batch = PPOConfig().batch_size
-    its = experiments.keys_chests_checkpoint_iterations(2_000_000)
+    its = keys_chests_checkpoint_iterations(2_000_000)
     assert its == sorted(set(its)) and its[0] >= 1 and its[-1] == 2_000_000 // batch
-    assert experiments.keys_chests_checkpoint_iterations(3 * batch) == [1, 2, 3]
+    assert keys_chests_checkpoint_iterations(3 * batch) == [1, 2, 3]
 
 
 def test_a_small_run_writes_its_rows_and_resumes_without_training_again(tmp_path):
     steps = 4 * PPOConfig().batch_size
     out, work = tmp_path / "out", tmp_path / "work"
-    manifest = experiments.keys_chests(out_dir=out, work_dir=work, seeds=(0, 1), steps=steps, n_levels=12, progress=False)
+    manifest = keys_chests(out_dir=out, work_dir=work, seeds=(0, 1), steps=steps, n_levels=12, progress=False)
     rows = pd.read_csv(out / "checkpoints.csv.gz")
-    n_checkpoints = len(experiments.keys_chests_checkpoint_iterations(steps))
+    n_checkpoints = len(keys_chests_checkpoint_iterations(steps))
     assert len(rows) == 2 * n_checkpoints * 2 * 12
-    assert list(rows.columns) == list(experiments.KEYS_CHESTS_COLUMNS)
+    assert list(rows.columns) == list(KEYS_CHESTS_COLUMNS)
     test = rows[rows["shift"] == "test"]
     assert (test["num_keys"] == 4).all() and (test["num_chests"] == 2).all()
     assert sorted(p.name for p in out.glob("*.pt")) == ["keys_chests_seed0.pt", "keys_chests_seed1.pt"]
     assert json.loads((out / "manifest.json").read_text())["checkpoint_train_steps"] == manifest["checkpoint_train_steps"]
     stamps = {p.name: p.stat().st_mtime_ns for p in work.glob("*.pt")}
-    again = experiments.keys_chests(out_dir=out, work_dir=work, seeds=(0, 1), steps=steps, n_levels=12, progress=False)
+    again = keys_chests(out_dir=out, work_dir=work, seeds=(0, 1), steps=steps, n_levels=12, progress=False)
     assert {p.name: p.stat().st_mtime_ns for p in work.glob("*.pt")} == stamps  # nothing trained again
     assert again["training_wall_time_s"] == manifest["training_wall_time_s"]
     assert pd.read_csv(out / "checkpoints.csv.gz").equals(rows)
 
 
-def test_regenerate_keys_chests_passes_its_seeds_steps_and_command_line(tmp_path, monkeypatch):
+def test_regenerate_keys_chests_passes_its_seeds_steps_and_command_line(tmp_path, fake_experiment):
     from goalmisgen import __main__ as cli
 
     calls = []
@@ -46,8 +46,7 @@ def test_regenerate_keys_chests_passes_its_seeds_steps_and_command_line(tmp_path
         (out_dir / "manifest.json").parent.mkdir(parents=True, exist_ok=True)
         (out_dir / "manifest.json").write_text("{}")
 
-    monkeypatch.setattr(experiments, "DATA", tmp_path / "data")
-    monkeypatch.setattr(experiments, "keys_chests", fake)
+    fake_experiment("keys-chests", fake, tmp_path / "data")
     assert cli.main(["regenerate", "keys-chests", "--seeds", "3", "--steps", "50000"]) == 0
     assert calls == [{"seeds": (3,), "steps": 50000,
                       "command": "python -m goalmisgen regenerate keys-chests --seeds 3 --steps 50000"}]

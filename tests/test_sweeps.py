@@ -9,6 +9,10 @@ import pytest
 
 from goalmisgen import sweeps
 from goalmisgen.sweeps import SweepError, TrialOutput, comparable, config_key, demo_trial, load_records, run_sweep
+from goalmisgen.envs.grid import HELD_OUT_START
+from goalmisgen.experiments.coin_support import SUPPORT_COLUMNS, SUPPORT_FRACTION, coin_support
+from goalmisgen.experiments.common import SweepRunner
+from goalmisgen.experiments.randomization_sweep import CoinGrid, randomization_sweep
 
 CONFIGS = [{"seed": s, "n": 50 + s} for s in range(4)]
 
@@ -161,11 +165,10 @@ def test_ray_backend_without_ray_names_the_extra(monkeypatch, tmp_path):
 
 
 def test_randomization_sweep_end_to_end_on_a_tiny_scale(tmp_path):
-    from goalmisgen import experiments as ex
-
-    kwargs = dict(records_dir=tmp_path / "records", fractions=(0.0, 0.005), seeds=(1,), steps=1024, n_levels=12,
-                  filter_runs=1, backend="serial", progress=False, command="test")
-    manifest = ex.randomization_sweep(out_dir=tmp_path / "out", **kwargs)
+    kwargs = dict(records_dir=tmp_path / "records", grid=CoinGrid(fractions=(0.0, 0.005), seeds=(1,), steps=1024,
+                                                                n_levels=12, filter_runs=1),
+                  runner=SweepRunner(backend="serial", progress=False), command="test")
+    manifest = randomization_sweep(out_dir=tmp_path / "out", **kwargs)
     assert [t["config"]["random_fraction"] for t in manifest["trials"]] == [0.0, 0.005]
     assert sorted(manifest["summaries"]) == ["0", "0.005"]
     for t in manifest["trials"]:
@@ -180,10 +183,10 @@ def test_randomization_sweep_end_to_end_on_a_tiny_scale(tmp_path):
     import pandas as pd
 
     episodes = pd.read_csv(tmp_path / "out" / "episodes.csv")
-    assert len(episodes) == 24 and episodes["level_seed"].min() == ex.HELD_OUT_START
+    assert len(episodes) == 24 and episodes["level_seed"].min() == HELD_OUT_START
     # a second run resumes: no trial runs again and the shipped files are the same
     before = (tmp_path / "out" / "episodes.csv").read_text()
-    again = ex.randomization_sweep(out_dir=tmp_path / "again", **kwargs)
+    again = randomization_sweep(out_dir=tmp_path / "again", **kwargs)
     assert (tmp_path / "again" / "episodes.csv").read_text() == before
     assert [t["run"] for t in again["trials"]] == [t["run"] for t in manifest["trials"]]
 
@@ -196,32 +199,31 @@ def test_randomization_sweep_end_to_end_on_a_tiny_scale(tmp_path):
     ({"filter_runs": 0}, "filter_runs=0 is not allowed"),
 ])
 def test_randomization_configs_refuse_bad_input(kwargs, message):
-    from goalmisgen.experiments import randomization_configs
+    from goalmisgen.experiments.randomization_sweep import randomization_configs
 
     with pytest.raises(ValueError, match=message):
-        randomization_configs(**kwargs)
+        randomization_configs(CoinGrid(**kwargs))
 
 
 def test_the_full_randomization_sweep_has_forty_distinct_trials_with_half_a_percent():
-    from goalmisgen.experiments import HEADLINE_STEPS, randomization_configs
+    from goalmisgen.experiments.headline import HEADLINE_STEPS
+    from goalmisgen.experiments.randomization_sweep import randomization_configs
 
     configs = randomization_configs()
     assert len(configs) == 40 and len({config_key(c) for c in configs}) == 40
     assert {c["random_fraction"] for c in configs} >= {0.005, 0.02} and {c["steps"] for c in configs} == {HEADLINE_STEPS}
 
 
-def test_regenerate_randomization_sweep_writes_its_data_folder(tmp_path, monkeypatch):
+def test_regenerate_randomization_sweep_writes_its_data_folder(tmp_path, fake_experiment):
     import functools
 
     from goalmisgen import __main__ as cli
-    from goalmisgen import experiments as ex
 
-    monkeypatch.setattr(ex, "DATA", tmp_path / "data")
     (tmp_path / "data" / "randomization_sweep" / "agents").mkdir(parents=True)
     (tmp_path / "data" / "randomization_sweep" / "agents" / "stale.pt").write_text("from an older sweep")
-    tiny = functools.partial(ex.randomization_sweep, records_dir=tmp_path / "records", fractions=(0.02,), seeds=(0,),
-                             steps=1024, n_levels=8, filter_runs=1, progress=False)
-    monkeypatch.setattr(ex, "randomization_sweep", tiny)
+    tiny = functools.partial(randomization_sweep, records_dir=tmp_path / "records",
+                             grid=CoinGrid(fractions=(0.02,), seeds=(0,), steps=1024, n_levels=8, filter_runs=1))
+    fake_experiment("randomization-sweep", tiny, tmp_path / "data")
     assert cli.main(["regenerate", "randomization-sweep", "--workers", "1"]) == 0
     folder = tmp_path / "data" / "randomization_sweep"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -234,17 +236,17 @@ def test_regenerate_randomization_sweep_writes_its_data_folder(tmp_path, monkeyp
 def test_coin_support_experiment_end_to_end_on_a_tiny_scale(tmp_path):
     """The second-correlate experiment: floor-trained agents on the sweep runner against control
     agents loaded from a sweep folder, all played on the same levels (ledge top, floor, end)."""
-    from goalmisgen import experiments as ex
 
     control = tmp_path / "sweep"
-    ex.randomization_sweep(out_dir=control, records_dir=tmp_path / "sweep_records", fractions=(ex.SUPPORT_FRACTION,),
-                           seeds=(0,), steps=1024, n_levels=4, filter_runs=1, backend="serial", progress=False)
-    manifest = ex.coin_support(out_dir=tmp_path / "out", records_dir=tmp_path / "records", seeds=(0,), steps=1024,
-                               n_levels=40, control_dir=control, backend="serial", progress=False, command="test")
+    randomization_sweep(out_dir=control, records_dir=tmp_path / "sweep_records",
+                        grid=CoinGrid(fractions=(SUPPORT_FRACTION,), seeds=(0,), steps=1024, n_levels=4, filter_runs=1),
+                        runner=SweepRunner(backend="serial", progress=False))
+    manifest = coin_support(out_dir=tmp_path / "out", records_dir=tmp_path / "records", seeds=(0,), steps=1024,
+                            n_levels=40, control_dir=control, runner=SweepRunner(backend="serial", progress=False), command="test")
     import pandas as pd
 
     episodes = pd.read_csv(tmp_path / "out" / "episodes.csv")
-    assert list(episodes.columns) == ["group", "seed", "level_seed", *ex.SUPPORT_COLUMNS]
+    assert list(episodes.columns) == ["group", "seed", "level_seed", *SUPPORT_COLUMNS]
     assert sorted(episodes["group"].unique()) == ["any", "ground"] and len(episodes) == 80
     # both groups played the same levels, and the ledge levels are the same for both
     by_group = {g: rows.reset_index(drop=True) for g, rows in episodes.groupby("group")}
@@ -255,11 +257,9 @@ def test_coin_support_experiment_end_to_end_on_a_tiny_scale(tmp_path):
 
 
 def test_coin_support_needs_the_control_agents(tmp_path):
-    from goalmisgen import experiments as ex
-
     with pytest.raises(FileNotFoundError, match="regenerate randomization-sweep first"):
-        ex.coin_support(out_dir=tmp_path / "out", records_dir=tmp_path / "r", seeds=(0,), steps=1024, n_levels=4,
-                        control_dir=tmp_path / "missing", backend="serial", progress=False)
+        coin_support(out_dir=tmp_path / "out", records_dir=tmp_path / "r", seeds=(0,), steps=1024, n_levels=4,
+                     control_dir=tmp_path / "missing", runner=SweepRunner(backend="serial", progress=False))
 
 
 def test_only_sweep_experiments_take_sweep_options():

@@ -44,8 +44,8 @@ evaluate() {  # agent out workers made_by trained_on
     python3 -m goalmisgen.analysis.evaluate_procgen "$1" "$2" --levels "$levels" --filter-runs 3 --shard-size 10 \
         --workers "$3" --device "$eval_device" --time-limit "$(( deadline - SECONDS - 10 > 30 ? deadline - SECONDS - 10 : 30 ))" --made-by "$4" --trained-on "$5"
 }
-cpu_made_by="$(python3 -c 'from goalmisgen.experiments import PROCGEN_AGENTS; print(PROCGEN_AGENTS["cpu"]["made_by"])')"
-cpu_trained_on="$(python3 -c 'from goalmisgen.experiments import PROCGEN_AGENTS; print(PROCGEN_AGENTS["cpu"]["trained_on"])')"
+cpu_made_by="$(python3 -c 'from goalmisgen.experiments.procgen_evaluation import PROCGEN_AGENTS; print(PROCGEN_AGENTS["cpu"]["made_by"])')"
+cpu_trained_on="$(python3 -c 'from goalmisgen.experiments.procgen_evaluation import PROCGEN_AGENTS; print(PROCGEN_AGENTS["cpu"]["trained_on"])')"
 side_workers=$([ "$minutes" = 0 ] && echo $((workers / 2)) || echo 3)  # MINUTES=0: only evaluate the shipped agents
 evaluate "$root/data/procgen_coinrun_cpu/procgen_cpu_seed0.pt" "$out/cpu" "$side_workers" "$cpu_made_by" "$cpu_trained_on" &
 side=($!)

@@ -14,6 +14,8 @@ Stable contract (other tools rely on it)::
     python -m goalmisgen regenerate maze [--seeds 0 1 2] [--steps N]
     python -m goalmisgen regenerate maze-regions [--backend ray] [--workers N] [--seeds 0 1 2] [--steps N]
     python -m goalmisgen regenerate keys-chests [--seeds 0 1 2] [--steps N]
+    python -m goalmisgen regenerate all          (every experiment that runs on a CPU; what make data runs)
+    python -m goalmisgen regenerate --list       (every experiment: data folder, size, estimated wall time)
 
 Every registered game (``goalmisgen.envs.GAMES``) can be trained and evaluated; ``--option
 KEY=VALUE`` sets any env option of the game (VALUE read as JSON, else as a string), and the
@@ -37,7 +39,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import json
-import math
 import os
 import shutil
 import sys
@@ -46,15 +47,19 @@ import time
 from pathlib import Path
 
 from goalmisgen.envs import GAMES
+from goalmisgen.files import check_out, jsonable
 from goalmisgen.validation import check_float, check_int
 
 GAMES_HELP = "a registered game (goalmisgen.envs.GAMES)"
 MAX_LEVELS = 100_000  # an evaluation of 1000 levels takes minutes; more than this is a typo
 RENAME_EXCHANGE = 2
-SWEEP_EXPERIMENTS = ("randomization-sweep", "coin-support", "curriculum-sweep", "maze-regions")
-"""Experiments whose trials run on goalmisgen.sweeps (--backend, --workers, --ray-address)."""
-SEEDED_EXPERIMENTS = ("maze", "keys-chests", "maze-regions")
-"""Experiments that take --seeds and --steps."""
+
+
+def _registry():
+    """The experiments' registry module (imported on demand: it imports every experiment)."""
+    from goalmisgen.experiments import registry
+
+    return registry
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,17 +97,23 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="cpu", help="where the agent's network runs (cpu, cuda)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
+    experiments = _registry().EXPERIMENTS
+    sweeps = ", ".join(e.name for e in experiments.values() if e.sweep)
+    seeded = ", ".join(e.name for e in experiments.values() if e.seeded)
     r = sub.add_parser("regenerate", help="re-run a named experiment that writes data/ artifacts")
-    r.add_argument("experiment", choices=("headline", "procgen", "procgen-cpu", "randomization-sweep", "coin-support", "curriculum-sweep", "maze", "maze-regions", "keys-chests", "all"))
+    r.add_argument("experiment", nargs="?", choices=(*experiments, "all"),
+                   help="an experiment, or all: every one that runs on a CPU")
+    r.add_argument("--list", action="store_true",
+                   help="list every experiment with its data folder, size and estimated wall time, and exit")
     r.add_argument("--backend", default="local", choices=("local", "ray"),
-                   help=f"{', '.join(SWEEP_EXPERIMENTS)} only: run the trials on a local process pool or on Ray")
-    r.add_argument("--workers", type=int, default=None, help=f"{', '.join(SWEEP_EXPERIMENTS)} only: processes (default: every core)")
+                   help=f"{sweeps} only: run the trials on a local process pool or on Ray")
+    r.add_argument("--workers", type=int, default=None, help=f"{sweeps} only: processes (default: every core)")
     r.add_argument("--ray-address", default=None,
                    help="with --backend ray: join this Ray cluster (default: start Ray here)")
     r.add_argument("--seeds", type=int, nargs="+", default=None,
-                   help=f"{', '.join(SEEDED_EXPERIMENTS)} only: training seeds (default: experiments.MAZE_SEEDS, KEYS_CHESTS_SEEDS)")
+                   help=f"{seeded} only: training seeds (default: each experiment module's seeds)")
     r.add_argument("--steps", type=int, default=None,
-                   help=f"{', '.join(SEEDED_EXPERIMENTS)} only: environment steps per agent (default: experiments.MAZE_STEPS, KEYS_CHESTS_STEPS)")
+                   help=f"{seeded} only: environment steps per agent (default: each experiment module's steps)")
     return p
 
 
@@ -120,27 +131,6 @@ def _check_device(device: str | None) -> None:
                "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()}
     if not present.get(kind, False):
         raise ValueError(f"device={device!r} is not available on this machine; use --device cpu")
-
-
-def check_out(out: str, force: bool) -> Path:
-    """``out`` as a checkpoint path that can be written, checked before any training.
-
-    Raises:
-        ValueError: if it is a directory, exists (without ``force``), or its folder cannot be
-            created or written.
-    """
-    path = Path(out)
-    if path.is_dir():
-        raise ValueError(f"out={out!r} is a directory; give the path of a .pt file")
-    if path.exists() and not force:
-        raise ValueError(f"out={out!r} exists; pass --force to replace it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"out={out!r}: its folder cannot be created ({error.strerror})") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ValueError(f"out={out!r} cannot be written (no permission)")
-    return path
 
 
 def _env_options(args) -> dict:
@@ -175,7 +165,7 @@ def _check_train_args(args) -> dict:
         raise ValueError(f"--init-from={args.init_from!r} is not a file; give a checkpoint (.pt) written by train")
     env_options = _env_options(args)
     GAMES[args.env].check_options(env_options)
-    check_out(args.out, args.force)
+    check_out(args.out, args.force, "a .pt file")
     return env_options
 
 
@@ -212,17 +202,6 @@ def _train(args) -> None:
     print(json.dumps({"out": str(path), **result.metrics}))
 
 
-def _json_safe(value):
-    """``value`` with every NaN or infinity replaced by None (JSON's ``null``)."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _evaluate(args) -> None:
     check_int("--levels", args.levels, low=1, high=MAX_LEVELS)
     if args.start_level is not None:
@@ -250,7 +229,7 @@ def _evaluate(args) -> None:
                   seed=args.seed, **given)
     d = ev.to_json_dict()
     if args.json:
-        print(json.dumps(_json_safe(d), allow_nan=False))
+        print(json.dumps(jsonable(d), allow_nan=False))
         return
     goals = spec.goals
     shown = ("coin_collected", "reached_end", "died", "timed_out") if spec.evaluator else \
@@ -262,8 +241,22 @@ def _evaluate(args) -> None:
     print(f"levels: {d['n_levels']}, good levels: {d['n_good_levels']}")
 
 
-def _check_sweep_args(args) -> dict:
-    """The sweep options of ``regenerate``, checked before any work starts."""
+def _selected(args) -> list:
+    """The experiments ``regenerate`` runs: the one named, or for ``all`` every one that runs on a
+    CPU (``registry.cpu_experiments``)."""
+    registry = _registry()
+    if args.experiment is None:
+        raise ValueError("regenerate needs an experiment name, all, or --list")
+    return registry.cpu_experiments() if args.experiment == "all" else [registry.EXPERIMENTS[args.experiment]]
+
+
+def _check_regenerate_args(args, selected: list) -> dict:
+    """The options of ``regenerate`` (sweep runner, seeds, steps), checked before any work starts,
+    as keyword arguments shared by the selected experiments: ``runner`` for those on the sweep
+    runner, ``seeds`` / ``steps`` / ``command`` (the command line, for the manifest) for those
+    that take them."""
+    from goalmisgen.experiments.common import SweepRunner
+
     if args.workers is not None:
         check_int("--workers", args.workers, low=1, high=4096)
     if args.ray_address is not None and args.backend != "ray":
@@ -272,34 +265,27 @@ def _check_sweep_args(args) -> dict:
         from goalmisgen.sweeps import import_ray
 
         import_ray()
-    if args.experiment not in SWEEP_EXPERIMENTS and (args.backend != "local" or args.workers is not None
-                                                     or args.ray_address is not None):
+    experiments = _registry().EXPERIMENTS.values()
+    if (args.backend != "local" or args.workers is not None or args.ray_address is not None) and not all(
+            e.sweep for e in selected):
         raise ValueError(f"--backend, --workers and --ray-address are not allowed with {args.experiment!r}: "
-                         f"only {', '.join(SWEEP_EXPERIMENTS)} run on the sweep runner")
-    return {"backend": args.backend, "workers": args.workers, "address": args.ray_address}
-
-
-def _check_maze_args(args) -> dict:
-    """The options of ``regenerate maze`` and ``regenerate keys-chests`` (seeds, steps), checked
-    before any work starts; the command line that made the artifacts goes into the manifest."""
-    seeds, steps = getattr(args, "seeds", None), getattr(args, "steps", None)
-    if args.experiment not in SEEDED_EXPERIMENTS:
-        if seeds is not None or steps is not None:
-            raise ValueError(f"--seeds and --steps are not allowed with {args.experiment!r}: only "
-                             f"{', '.join(SEEDED_EXPERIMENTS)} take them")
-        return {}
+                         f"only {', '.join(e.name for e in experiments if e.sweep)} run on the sweep runner")
+    seeds, steps = args.seeds, args.steps
+    if (seeds is not None or steps is not None) and not all(e.seeded for e in selected):
+        raise ValueError(f"--seeds and --steps are not allowed with {args.experiment!r}: only "
+                         f"{', '.join(e.name for e in experiments if e.seeded)} take them")
     command = f"python -m goalmisgen regenerate {args.experiment}"
-    options = {}
     if seeds is not None:
         seeds = [check_int("--seeds", s, low=0) for s in seeds]
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"--seeds={seeds} is not allowed: the seeds must differ")
-        options["seeds"] = tuple(seeds)
+        seeds = tuple(seeds)
         command += " --seeds " + " ".join(map(str, seeds))
     if steps is not None:
-        options["steps"] = check_int("--steps", steps, low=1024, high=10**9)
+        steps = check_int("--steps", steps, low=1024, high=10**9)
         command += f" --steps {steps}"
-    return {**options, "command": command}
+    runner = SweepRunner(backend=args.backend, workers=args.workers, address=args.ray_address)
+    return {"runner": runner, "seeds": seeds, "steps": steps, "command": command}
 
 
 def _exchange(a: Path, b: Path) -> None:
@@ -315,58 +301,49 @@ def _exchange(a: Path, b: Path) -> None:
     old.rename(a)
 
 
-def regenerate(name: str, sweep_options: dict | None = None, maze_options: dict | None = None) -> None:
-    """Run the experiment ``name`` into a temporary copy of its ``data/`` folder, then swap the
-    copy in; an interruption or error leaves the ``data/`` folder as it was. ``sweep_options``
-    (backend, workers, address) go to the randomization sweep, ``maze_options`` (seeds, steps,
-    command) to the Maze or the Keys and Chests agents."""
-    from goalmisgen import experiments
+def regenerate(experiment, options: dict) -> None:
+    """Run ``experiment`` (a ``registry.Experiment``) into a temporary copy of its ``data/`` folder,
+    then swap the copy in; an interruption or error leaves the ``data/`` folder as it was.
+    ``options`` (runner, seeds, steps, command) go to it as far as it takes them
+    (``Experiment.options``)."""
+    from goalmisgen.experiments import common
 
-    if name in SEEDED_EXPERIMENTS:
-        final = experiments.DATA / name.replace("-", "_")
-    elif name == "headline":
-        final = experiments.DATA / "coinrun_headline"
-    elif name in SWEEP_EXPERIMENTS:
-        final = experiments.DATA / name.replace("-", "_")
-    else:
-        final = experiments.DATA / experiments.PROCGEN_AGENTS["gpu" if name == "procgen" else "cpu"]["folder"]
+    final = common.DATA / experiment.folder
     final.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".regenerate-{name}-", dir=final.parent) as staging:
+    with tempfile.TemporaryDirectory(prefix=f".regenerate-{experiment.name}-", dir=final.parent) as staging:
         staged = Path(staging) / final.name
         if final.is_dir():
             shutil.copytree(final, staged)  # files the experiment reads (a shipped agent) or does not rewrite
-        if name == "maze":
-            for old in staged.glob("maze_k*_seed*.pt"):
+        for pattern in experiment.stale:
+            for old in staged.glob(pattern):
                 old.unlink()  # agents of another run would be listed as this run's
-            experiments.maze(out_dir=staged, **(maze_options or {}))
-        elif name == "keys-chests":
-            for old in staged.glob("keys_chests_seed*.pt"):
-                old.unlink()
-            work = experiments.DATA.parent / "runs" / "keys_chests"  # checkpoints survive an interruption: a rerun resumes
-            experiments.keys_chests(out_dir=staged, work_dir=work, **(maze_options or {}))
-            shutil.rmtree(work)
-        elif name == "headline":
-            experiments.headline(out_dir=staged)
-        elif name == "randomization-sweep":
-            experiments.randomization_sweep(out_dir=staged, **(sweep_options or {}))
-        elif name == "coin-support":
-            experiments.coin_support(out_dir=staged, **(sweep_options or {}))
-        elif name == "curriculum-sweep":
-            experiments.curriculum_sweep(out_dir=staged, **(sweep_options or {}))
-        elif name == "maze-regions":
-            experiments.maze_regions(out_dir=staged, **(sweep_options or {}), **(maze_options or {}))
-        else:
-            data = experiments.DATA
-            experiments.DATA = Path(staging)  # procgen_evaluation writes next to the agent, under DATA
-            try:
-                experiments.procgen_evaluation("gpu" if name == "procgen" else "cpu")
-            finally:
-                experiments.DATA = data
+        kwargs = experiment.options(**options)
+        if experiment.work_dir is not None:  # checkpoints survive an interruption: a rerun resumes
+            kwargs["work_dir"] = common.DATA.parent / "runs" / experiment.work_dir
+        experiment.function(out_dir=staged, **kwargs)
+        if experiment.work_dir is not None:
+            shutil.rmtree(kwargs["work_dir"])
         if final.is_dir():
             _exchange(staged, final)  # the old folder ends in the staging folder, removed with it
         else:
             staged.rename(final)
     print(f"regenerated {final}")
+
+
+def _regenerate_all(args) -> None:
+    """``regenerate``: the list, or the selected experiments one after another, each announced
+    with its estimated wall time."""
+    registry = _registry()
+    if args.list:
+        print("\n".join(registry.listing()))
+        return
+    selected = _selected(args)
+    options = _check_regenerate_args(args, selected)
+    for experiment in selected:
+        estimate = registry.duration(registry.estimated_wall_s(experiment))
+        print(f"regenerating {experiment.name} into data/{experiment.folder}/ (estimated wall time: {estimate})",
+              flush=True)
+        regenerate(experiment, options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,10 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "evaluate":
             _evaluate(args)
         elif args.command == "regenerate":
-            sweep_options = _check_sweep_args(args)
-            maze_options = _check_maze_args(args)
-            for name in ("headline", "procgen", "procgen-cpu") if args.experiment == "all" else [args.experiment]:
-                regenerate(name, sweep_options, maze_options)
+            _regenerate_all(args)
     except (ValueError, FileNotFoundError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -39,10 +39,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -52,6 +50,7 @@ from typing import Any, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
+from goalmisgen.files import jsonable, write_atomic, write_json
 from goalmisgen.validation import check_choice, check_int
 
 BACKENDS = ("local", "ray", "serial")
@@ -83,33 +82,6 @@ class TrialOutput:
 # ---------------------------------------------------------------- configs and keys
 
 
-def _plain(value: Any, where: str) -> Any:
-    """``value`` as plain JSON data (dict with str keys, list, str, int, float, bool, None).
-
-    Numpy scalars and arrays become Python numbers and lists, tuples become lists; NaN, infinities
-    and anything else raise ValueError naming ``where``."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            raise ValueError(f"{where}={value!r} is not allowed: a config value must be a finite number, not NaN or infinity")
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist(), where)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise ValueError(f"{where}={value!r} is not allowed: a config's keys must be strings")
-        return {k: _plain(v, f"{where}.{k}") for k, v in value.items()}
-    raise ValueError(f"{where}={value!r} is not allowed: a config holds only dicts, lists, strings, numbers, "
-                     "bools and None (JSON data)")
-
-
 def plain_config(config: Any) -> dict:
     """A config (a dict or a dataclass instance) as a plain JSON dict; ValueError if it is neither
     or holds something JSON cannot say exactly."""
@@ -117,7 +89,7 @@ def plain_config(config: Any) -> dict:
         config = dataclasses.asdict(config)
     if not isinstance(config, dict):
         raise ValueError(f"config={config!r} is not allowed: a config must be a dict or a dataclass instance")
-    return _plain(config, "config")
+    return jsonable(config, "config", strict=True)
 
 
 def canonical_json(config: Any) -> str:
@@ -133,25 +105,6 @@ def config_key(config: Any) -> str:
 
 
 # ---------------------------------------------------------------- records on disk
-
-
-def _write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``path`` so that it is either absent or whole, never half written."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, indent=1, sort_keys=True, allow_nan=False) + "\n"
 
 
 def load_records(results_dir: str | os.PathLike) -> dict[str, dict]:
@@ -195,7 +148,7 @@ def _run_trial(trial: Callable, config: dict) -> tuple[str, Any, float]:
             out = TrialOutput(out)
         if not isinstance(out.result, dict):
             raise TypeError(f"a trial must return a dict or a TrialOutput, got {type(out.result).__name__}")
-        out.result = _plain(out.result, "result")
+        out.result = jsonable(out.result, "result", strict=True)
         return "ok", out, time.perf_counter() - start
     except Exception:  # reported to the sweep, which records it and raises SweepError
         return "error", traceback.format_exc(), time.perf_counter() - start
@@ -351,16 +304,16 @@ def run_sweep(
             if status == "ok":
                 for name, data in output.files.items():
                     (folder / key).mkdir(exist_ok=True)
-                    _write_atomic(folder / key / _check_file_name(name), bytes(data))
+                    write_atomic(folder / key / _check_file_name(name), bytes(data))
                 run = {**{k: float(v) for k, v in output.timings.items()}, "wall_s": wall, "backend": backend}
                 record = {"key": key, "config": config, "result": output.result, "run": run}
-                _write_atomic(folder / f"{key}{RECORD_SUFFIX}", _dumps(record))
+                write_json(folder / f"{key}{RECORD_SUFFIX}", record, indent=1)
                 failed.unlink(missing_ok=True)
                 done[key] = record
             else:
                 failures[key] = output.strip().splitlines()[-1]
-                _write_atomic(failed, _dumps({"key": key, "config": config, "error": output,
-                                              "run": {"wall_s": wall, "backend": backend}}))
+                write_json(failed, {"key": key, "config": config, "error": output,
+                                    "run": {"wall_s": wall, "backend": backend}}, indent=1)
             bar.update(1)
     finally:
         bar.close()
