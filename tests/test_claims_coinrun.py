@@ -1,7 +1,7 @@
 """The first chapter's claims, tested in the chapter's words, on the shipped agents and on fresh
 training runs over several seeds.
 
-Claim (chapter "A first look", thresholds in goalmisgen.experiments.headline.HEADLINE_THRESHOLDS): "Taken one
+Claim (chapter "A first look", thresholds in goalmisgen.claims.first_look): "Taken one
 at a time, every agent collects the coin at the end on at least <coin_at_end_min> of held-out
 levels; with the coin moved, on good levels where it passed the coin's column, every agent still
 reaches the end at least <end_on_good_min> of the time but collects the coin at most
@@ -27,9 +27,10 @@ from goalmisgen.claims.first_look import (
     FRESH_COIN_AT_END_MIN,
     FRESH_LEARNED_RUNS_MIN,
     GOOD_LEVELS_MIN,
+    HEADLINE_THRESHOLDS,
     LAYOUT_OVERLAP_MAX,
 )
-from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS, HEADLINE_THRESHOLDS
+from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"

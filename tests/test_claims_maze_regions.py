@@ -25,8 +25,7 @@ from goalmisgen.analysis.stats import group_difference_ci
 from goalmisgen.claims import capability_vs_goal as claims
 from goalmisgen.paths import data_dir
 from goalmisgen.experiments.maze import maze_agent_episodes
-from goalmisgen.experiments.maze_regions import (MAZE_REGION_COLUMNS, MAZE_REGION_PURSUIT_MIN, maze_region_summaries,
-                                                 maze_regions)
+from goalmisgen.experiments.maze_regions import MAZE_REGION_COLUMNS, MAZE_REGION_PURSUIT_MIN, maze_region_summaries
 from goalmisgen.files import jsonable
 
 DATA = data_dir()

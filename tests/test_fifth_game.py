@@ -10,7 +10,6 @@ on at least four squares).
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
 
 import gymnasium
 import numpy as np

@@ -22,6 +22,7 @@ from goalmisgen.analysis.evaluation import GOOD_LEVEL_THRESHOLD, Evaluation, pla
 from goalmisgen.analysis.stats import paired_difference_ci
 from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.envs.procgen_coinrun import MAX_LEVEL_SEED, ProcgenCoinRunOptions, ProcgenCoinRunVecEnv
+from goalmisgen.files import write_json
 from goalmisgen.validation import check_choice, check_float, check_int
 
 EPISODE_COLUMNS = (
@@ -289,7 +290,7 @@ def resummarize_manifest(folder) -> dict:
         "goalmisgen.analysis.evaluate_procgen.procgen_summaries (Wilson intervals for rates, paired differences "
         "on the good levels); the plays themselves are those of the evaluation made on the date in `created`"
     )
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json(path, manifest)
     return manifest
 
 
@@ -297,7 +298,6 @@ def write_procgen_evaluation(agent_path, out_dir, made_by: str, trained_on: str,
     """Run ``evaluate_procgen_shards`` on a saved agent (``kwargs`` are its options) and write
     ``episodes.csv`` and ``manifest.json`` (with the agent's config, training metrics and the
     machine) into ``out_dir``; returns the manifest."""
-    import json
     import platform
     import time
     from pathlib import Path
@@ -356,7 +356,7 @@ def write_procgen_evaluation(agent_path, out_dir, made_by: str, trained_on: str,
         "package_version": goalmisgen.__version__,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json(out / "manifest.json", manifest)
     return manifest
 
 

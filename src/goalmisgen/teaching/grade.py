@@ -38,7 +38,6 @@ import hashlib
 import importlib
 import io
 import math
-import os
 import pkgutil
 import tempfile
 import time
@@ -49,8 +48,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from goalmisgen.teaching import _sandbox, _source
+from goalmisgen import files
 from goalmisgen.exercises import CheckFailed, NotImplementedYet
+from goalmisgen.files import write_atomic
+from goalmisgen.teaching import _sandbox, _source
 from goalmisgen.teaching._remote import ExerciseTimeout, ProcessDied, RemoteFunction, StudentProcess
 from goalmisgen.validation import check_float
 
@@ -232,46 +233,27 @@ def escape_cell(value: object) -> object:
 
 
 def write_rows(rows: list[dict], out: Path) -> None:
-    """Write ``rows`` as CSV to ``out`` atomically: a new file in the same folder, renamed over it."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=COLUMNS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: escape_cell(v) for k, v in row.items()})
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write ``rows`` as CSV to ``out`` atomically (``goalmisgen.files.write_atomic``)."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: escape_cell(v) for k, v in row.items()})
+    write_atomic(out, text.getvalue())
 
 
 def check_out(out: str | Path, submissions: Path, force: bool = False) -> Path:
     """``out`` as a path the grader may write, checked before any grading.
 
     Raises:
-        ValueError: if it is a directory, lies inside the submissions folder, exists (without
-            ``force``), or its folder cannot be created or written.
+        ValueError: if it lies inside the submissions folder, or as ``goalmisgen.files.check_out``
+            (a directory, not a regular file, exists without ``force``, its folder not writable).
     """
     path = Path(out)
-    if path.is_dir():
-        raise ValueError(f"out={str(out)!r} is a directory; give the path of a .csv file")
     resolved, folder = path.resolve(), submissions.resolve()
     if resolved == folder or folder in resolved.parents:
         raise ValueError(f"out={str(out)!r} lies inside the submissions folder {str(submissions)!r}; write the grades elsewhere")
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise ValueError(f"out={str(out)!r} is not a regular file; give the path of a .csv file")
-    if path.exists() and not force:
-        raise ValueError(f"out={str(out)!r} exists; pass --force (force=True) to replace it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"out={str(out)!r}: its folder cannot be created ({error.strerror})") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ValueError(f"out={str(out)!r} cannot be written (no permission)")
-    return path
+    return files.check_out(out, force, "a .csv file")
 
 
 def _digest(data: bytes) -> str:

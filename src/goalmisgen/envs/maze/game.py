@@ -128,7 +128,7 @@ class MazeOptions(GridOptions):
 def shortest_paths_to(levels: lv.MazeLevels, targets: np.ndarray, max_steps: int | None = None) -> np.ndarray:
     """Fewest steps from each maze's start to any of its ``targets`` (n, G, G) bool (-1: none
     reachable), by breadth-first search over the game's own ``move``."""
-    n, G = len(levels), levels.wall.shape[1]
+    G = levels.wall.shape[1]
     wall_flat = levels.wall.reshape(-1)
 
     def step(idx, state, t, action):
