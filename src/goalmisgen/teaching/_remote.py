@@ -3,7 +3,10 @@
 ``StudentProcess`` starts the sandbox, sends the notebook's name and time limit, and waits for the
 notebook to run; ``RemoteFunction`` is a stand-in for the student's function that a checker can
 call like the real one: it sends the inputs, waits for the output within the exercise's deadline,
-and returns the output rebuilt from plain data (``_wire``). The checker itself, and so the
+and returns the output rebuilt from plain data (``_wire``). Every exchange has a deadline, both
+ways: a request is written without blocking, so a submission that stops reading its input (after
+forging a report, say) costs the exercise its time and no more, and a reply is refused past
+``_wire.MAX_MESSAGE`` bytes before it is read. The checker itself, and so the
 comparison with the reference, runs here in the grader's process, which no submission code enters.
 """
 
@@ -43,6 +46,21 @@ class StudentError(Exception):
         self.remote_type = remote_type
 
 
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    """Write ``data`` to the non-blocking ``fd`` before ``deadline`` (``ExerciseTimeout`` after it)."""
+    view = memoryview(data)
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([], [fd], [], left)[1]:
+            raise ExerciseTimeout
+        try:
+            view = view[os.write(fd, view[: 1 << 16]) :]
+        except BlockingIOError:
+            continue
+        except OSError:
+            raise ProcessDied("the process closed its input") from None
+
+
 def _read_exact(fd: int, size: int, deadline: float) -> bytes:
     chunks, got = [], 0
     while got < size:
@@ -70,21 +88,18 @@ class StudentProcess:
         self.report: dict | None = None
         self._next_id = 0
         self.process = _sandbox.start(mechanism, ["python", "-m", "goalmisgen.teaching._runner"], work, site, limits)
-        self._out = self.process.stdout.fileno()
+        self._out, self._in = self.process.stdout.fileno(), self.process.stdin.fileno()
+        os.set_blocking(self._in, False)
         try:
-            self._send({"cells": cells, "timeout": timeout, "functions": functions})
+            self._send({"cells": cells, "timeout": timeout, "functions": functions}, time.monotonic() + STARTUP_S)
             self.report = self._receive(time.monotonic() + timeout + STARTUP_S)
         except BaseException:  # a timeout, a dead process, or Ctrl-C: nothing may be left running
             self.close()
             raise
 
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict, deadline: float) -> None:
         payload = pickle.dumps(message)
-        try:
-            self.process.stdin.write(HEADER.pack(len(payload)) + payload)
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise ProcessDied("the process closed its input") from None
+        _write_all(self._in, HEADER.pack(len(payload)) + payload, deadline)
 
     def _receive(self, deadline: float) -> dict:
         (size,) = HEADER.unpack(_read_exact(self._out, HEADER.size, deadline))
@@ -98,7 +113,7 @@ class StudentProcess:
     def call(self, function: str, args: tuple, kwargs: dict, deadline: float) -> Any:
         """Call the student's ``function``; its output, or what it raised (see ``RemoteFunction``)."""
         self._next_id += 1
-        self._send({"id": self._next_id, "function": function, "args": args, "kwargs": kwargs})
+        self._send({"id": self._next_id, "function": function, "args": args, "kwargs": kwargs}, deadline)
         reply = self._receive(deadline)
         if reply.get("id") != self._next_id:
             raise ProcessDied("an answer to another request")

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-MAX_MESSAGE = 64 * 2**20  # bytes; a longer message is refused
+MAX_MESSAGE = 16 * 2**20  # bytes of a reply (a checker's outputs are kilobytes); a longer one is refused unread
 MAX_DEPTH = 32
 HEADER = struct.Struct(">Q")
 
