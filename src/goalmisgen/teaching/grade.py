@@ -22,9 +22,14 @@ without ``.ipynb``):
 
 Columns: ``student, exercise, score, status, message, flags``. Statuses: ``pass`` (score 1),
 ``fail`` (a wrong answer or a missing function), ``not-implemented`` (the stub is still there),
-``timeout``, ``crash`` (the process died or answered nonsense; or the notebook cannot be read),
-``refused`` (a symbolic link, not a notebook). Flags, for the instructor to look at:
-``uses-reference`` (the graded function is, or calls, the package's reference implementation),
+``timeout``, ``crash`` (the process died or answered nonsense), ``refused`` (a symbolic link, not a
+notebook), ``error`` (not graded, with a one-line reason: a file that is not a notebook the grader
+can run, such as malformed JSON or a code cell without ``source``; a folder or other non-file named
+``.ipynb``; a name that is not UTF-8 or ends in ``.IPYNB``; two names equal after Unicode
+normalization; or a failure of the grader itself, which then goes on with the next student).
+Student names are the file names normalized to Unicode NFC. Flags, for the instructor to look at:
+``uses-reference`` (the graded function is, or calls, the package's reference implementation:
+read by the grader from the notebook's source, ``_uses``, and added to by the sandbox's report),
 ``changed-submissions`` (the notebook changed a submission or the reference; they were restored),
 ``unsandboxed`` (graded with ``sandbox="none"``). Cells that start with ``=``, ``+``, ``-``, ``@``
 (or a tab or carriage return) are written with a leading ``'`` so that no spreadsheet runs them.
@@ -38,9 +43,11 @@ import hashlib
 import importlib
 import io
 import math
+import os
 import pkgutil
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -51,7 +58,7 @@ import pandas as pd
 from goalmisgen import files
 from goalmisgen.exercises import CheckFailed, NotImplementedYet
 from goalmisgen.files import write_atomic
-from goalmisgen.teaching import _sandbox, _source
+from goalmisgen.teaching import _sandbox, _source, _uses
 from goalmisgen.teaching._remote import ExerciseTimeout, ProcessDied, RemoteFunction, StudentProcess
 from goalmisgen.validation import check_float
 
@@ -59,9 +66,10 @@ DEFAULT_TIMEOUT = 600.0
 DEFAULT_CHECK_TIMEOUT = 60.0
 DEFAULT_MEMORY_GB = 4.0
 COLUMNS = ["student", "exercise", "score", "status", "message", "flags"]
-STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash", "refused")
+STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash", "refused", "error")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_MESSAGE = 1000  # characters of a CSV message (a checker may quote a long output)
+MAX_NOTEBOOK = 64 * 2**20  # bytes of a submission (a chapter notebook with its figures is a few MB)
 _NOT_CHECKER_MODULES = {"quiz"}
 
 
@@ -89,16 +97,21 @@ def known_checkers() -> dict[str, tuple[str, str]]:
     return found
 
 
-def references(module_name: str) -> set[str]:
-    """``module.qualname`` of the reference implementations a checker module compares with:
-    the package functions it imports (outside ``exercises``) and its own ``reference_*``."""
+def reference_objects(module_name: str) -> dict[str, object]:
+    """``module.qualname`` -> object, for the reference implementations a checker module compares
+    with: the package functions it imports (outside ``exercises``) and its own ``reference_*``."""
     module = importlib.import_module(module_name)
-    found = set()
+    found = {}
     for name, value in vars(module).items():
         owner = getattr(value, "__module__", "") or ""
         if callable(value) and (name.startswith("reference_") or (owner.startswith("goalmisgen.") and not owner.startswith("goalmisgen.exercises"))):
-            found.add(f"{owner}.{value.__qualname__}")
+            found[f"{owner}.{value.__qualname__}"] = value
     return found
+
+
+def references(module_name: str) -> set[str]:
+    """``module.qualname`` of the reference implementations a checker module compares with."""
+    return set(reference_objects(module_name))
 
 
 def _calls(nb: nbformat.NotebookNode | None, known: dict[str, tuple[str, str]]) -> list[Check]:
@@ -107,17 +120,48 @@ def _calls(nb: nbformat.NotebookNode | None, known: dict[str, tuple[str, str]]) 
     return [Check(known[c.checker][1], known[c.checker][0], c.checker, c.function) for c in _source.checker_calls(nb) if c.checker in known]
 
 
-def _read(data: bytes) -> nbformat.NotebookNode | None:
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (runs of white space made one space), cut to ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def read_notebook(data: bytes) -> nbformat.NotebookNode:
+    """The notebook in ``data``, with every field the grader reads present.
+
+    Raises:
+        ValueError: with a one-line reason, for bytes that are not UTF-8, not JSON, not a
+            notebook, or a notebook whose cells lack a ``cell_type`` or (code cells) a ``source``.
+    """
     try:
-        return nbformat.reads(data.decode("utf-8"), as_version=4)
-    except Exception:  # a submission may be any file named .ipynb; its grading says so
-        return None
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except UnicodeDecodeError:
+        raise ValueError("the notebook is not UTF-8 text") from None
+    except Exception as error:  # a submission may be any file named .ipynb: nbformat raises many kinds
+        raise ValueError(f"the notebook is not valid JSON or not a notebook ({type(error).__name__}: {one_line(error, 200)})") from None
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError("the notebook has no list of cells")
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise ValueError(f"cell {index} of the notebook has no cell_type")
+        if cell["cell_type"] == "code" and not isinstance(cell.get("source"), str):
+            raise ValueError(f"code cell {index} of the notebook has no source text")
+    return nb
 
 
 def checks_in(reference: Path) -> list[Check]:
-    """The exercises graded: each checker the reference notebook calls, once, in order."""
+    """The exercises graded: each checker the reference notebook calls, once, in order.
+
+    Raises:
+        ValueError: for a reference that is not a notebook the grader can read (see ``read_notebook``).
+    """
+    try:
+        nb = read_notebook(reference.read_bytes())
+    except ValueError as error:
+        raise ValueError(f"reference notebook {str(reference)!r}: {error}") from None
     checks: dict[str, Check] = {}
-    for check in _calls(_read(reference.read_bytes()), known_checkers()):
+    for check in _calls(nb, known_checkers()):
         checks.setdefault(check.checker, check)
     return list(checks.values())
 
@@ -133,6 +177,7 @@ def own_checks(nb: nbformat.NotebookNode | None, checks: list[Check]) -> list[Ch
 def _row(student: str, check: Check, status: str, message: str, flags: set[str] = frozenset()) -> dict:
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from a reply
     return {"student": student, "exercise": check.label, "score": int(status == "pass"), "status": status,
             "message": message, "flags": " ".join(sorted(flags))}
 
@@ -161,7 +206,8 @@ def _run_checker(process: StudentProcess, check: Check, check_timeout: float) ->
     return "pass", ""
 
 
-def _uses_reference(process: StudentProcess, check: Check) -> bool:
+def _reported_uses(process: StudentProcess, check: Check) -> bool:
+    """Whether the sandbox's report says the function uses a reference (it can only add a flag)."""
     functions = process.report.get("functions")
     info = functions.get(check.function) if isinstance(functions, dict) else None
     uses = info.get("uses") if isinstance(info, dict) else None
@@ -172,12 +218,15 @@ def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: floa
                    check_timeout: float = DEFAULT_CHECK_TIMEOUT, sandbox: str = "bwrap",
                    memory_gb: float = DEFAULT_MEMORY_GB) -> list[dict]:
     """Grade one submission (the notebook's bytes) in sandboxes; one row per check, in order."""
-    nb = _read(data)
     base_flags = {"unsandboxed"} if sandbox == "none" else set()
-    if nb is None:
-        return [_row(student, c, "crash", "the notebook could not be read (not a valid .ipynb file)", base_flags) for c in checks]
+    try:
+        nb = read_notebook(data)
+    except ValueError as error:
+        return [_row(student, c, "error", str(error), base_flags) for c in checks]
     checks = own_checks(nb, checks)
     cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    copied = {c.checker for c in checks
+              if _uses.uses_reference([source for _, source in cells], c.function, list(reference_objects(c.module).values()))}
     limits = _sandbox.Limits(memory=int(memory_gb * 2**30),
                              cpu_seconds=math.ceil(2 * (timeout + len(checks) * check_timeout) + 2 * 60))
     rows: dict[str, dict] = {}
@@ -202,7 +251,8 @@ def grade_notebook(student: str, data: bytes, checks: list[Check], timeout: floa
                 for check in list(left):
                     status, message = _run_checker(process, check, check_timeout)
                     status, message = _explain_missing(status, message, process.report, timeout)
-                    flags = base_flags | ({"uses-reference"} if _uses_reference(process, check) else set())
+                    uses = check.checker in copied or _reported_uses(process, check)
+                    flags = base_flags | ({"uses-reference"} if uses else set())
                     rows[check.checker] = _row(student, check, status, message, flags)
                     left.remove(check)
                     if status in ("timeout", "crash"):
@@ -242,17 +292,22 @@ def write_rows(rows: list[dict], out: Path) -> None:
     write_atomic(out, text.getvalue())
 
 
-def check_out(out: str | Path, submissions: Path, force: bool = False) -> Path:
+def check_out(out: str | Path, submissions: Path, force: bool = False, protected: tuple[Path, ...] = ()) -> Path:
     """``out`` as a path the grader may write, checked before any grading.
 
     Raises:
-        ValueError: if it lies inside the submissions folder, or as ``goalmisgen.files.check_out``
-            (a directory, not a regular file, exists without ``force``, its folder not writable).
+        ValueError: if it lies inside the submissions folder, is one of the ``protected`` files
+            (the reference, the files that submissions link to) under any name, or as
+            ``goalmisgen.files.check_out`` (a directory, not a regular file, exists without
+            ``force``, its folder not writable).
     """
     path = Path(out)
     resolved, folder = path.resolve(), submissions.resolve()
     if resolved == folder or folder in resolved.parents:
         raise ValueError(f"out={str(out)!r} lies inside the submissions folder {str(submissions)!r}; write the grades elsewhere")
+    for other in protected:
+        if resolved == other.resolve() or (path.exists() and other.exists() and os.path.samefile(path, other)):
+            raise ValueError(f"out={str(out)!r} is the notebook {str(other)!r}, which grading reads; write the grades elsewhere")
     return files.check_out(out, force, "a .csv file")
 
 
@@ -260,17 +315,58 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_submissions(folder: Path) -> tuple[dict[str, bytes], list[str]]:
-    """The notebooks of ``folder`` (student -> bytes) and the students whose file is a symbolic link."""
-    notebooks, links = {}, []
+def student_name(file_name: str) -> str:
+    """The student a file ``NAME.ipynb`` belongs to: ``NAME`` in Unicode NFC, with any byte that
+    is not UTF-8 written as an escape (``\\xff``)."""
+    name = file_name[: -len(".ipynb")] if file_name.lower().endswith(".ipynb") else file_name
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return unicodedata.normalize("NFC", name)
+
+
+def _why_not_graded(path: Path) -> tuple[str, str] | None:
+    """(status, one-line reason) for an entry named like a notebook that cannot be graded, else None."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "error", "the file name is not UTF-8 text; rename the file"
+    if not path.name.endswith(".ipynb"):
+        return "error", f"the file name ends in {path.suffix!r}, not '.ipynb'; rename the file"
+    if path.is_symlink():
+        return "refused", "the submission is a symbolic link; submit the notebook file itself"
+    if path.is_dir():
+        return "error", "a folder named like a notebook, not a notebook file"
+    if not path.is_file():
+        return "error", "not a regular file (a pipe or a device?); submit the notebook file itself"
+    if path.stat().st_size > MAX_NOTEBOOK:
+        return "error", f"the file has {path.stat().st_size} bytes, more than the {MAX_NOTEBOOK} a notebook may have"
+    return None
+
+
+def read_submissions(folder: Path) -> tuple[dict[str, tuple[Path, bytes]], dict[str, tuple[str, str]]]:
+    """The notebooks of ``folder``, read into memory: student -> (path, bytes); and the entries
+    named ``*.ipynb`` in any letter case that are not graded: student -> (status, reason).
+
+    Students are named by ``student_name``; two entries with the same student are both not graded.
+    """
+    entries: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
-        if path.suffix != ".ipynb":
+        if path.name.lower().endswith(".ipynb"):
+            entries.setdefault(student_name(path.name), []).append(path)
+    notebooks, others = {}, {}
+    for student, paths in entries.items():
+        if len(paths) > 1:
+            names = ", ".join(ascii(p.name) for p in paths)
+            others[student] = ("error", f"{len(paths)} files have this student's name once written alike (Unicode NFC, .ipynb in any case): {names}; keep one")
             continue
-        if path.is_symlink():
-            links.append(path.stem)
-        elif path.is_file():
-            notebooks[path.stem] = path.read_bytes()
-    return notebooks, links
+        try:
+            problem = _why_not_graded(paths[0])
+            if problem is None:
+                notebooks[student] = (paths[0], paths[0].read_bytes())
+        except OSError as error:
+            problem = ("error", f"the file cannot be read ({error.strerror or type(error).__name__})")
+        if problem is not None:
+            others[student] = problem
+    return notebooks, others
 
 
 def _restore_changed(originals: dict[Path, bytes]) -> list[Path]:
@@ -328,8 +424,8 @@ def grade_submissions(
     timeout = check_float("timeout", timeout, low=0.0, low_open=True, high=7 * 24 * 3600)
     check_timeout = check_float("check_timeout", check_timeout, low=0.0, low_open=True, high=24 * 3600)
     memory_gb = check_float("memory_gb", memory_gb, low=0.25, high=1024)
-    notebooks, links = read_submissions(folder)
-    if not notebooks and not links:
+    notebooks, others = read_submissions(folder)
+    if not notebooks and not others:
         raise ValueError(f"submissions folder {str(submissions)!r} holds no .ipynb files (one per student)")
     if reference is None:
         raise ValueError("no reference notebook: pass --reference, the instructor's edition of the chapter (its checker calls are the exercises)")
@@ -341,16 +437,19 @@ def grade_submissions(
     checks = checks_in(reference)  # read before any submission runs
     if not checks:
         raise ValueError(f"no checker call (a line like `check_swap_assignment(swap_assignment)`) found in the reference {str(reference)!r}")
-    out_path = check_out(out, folder, force) if out is not None else None
+    linked = tuple(p.resolve() for p in folder.iterdir() if p.is_symlink())
+    out_path = check_out(out, folder, force, (reference, *linked)) if out is not None else None
     mechanism = _sandbox.choose(sandbox)
-    originals = {folder / f"{student}.ipynb": data for student, data in notebooks.items()}
+    originals = {path: data for path, data in notebooks.values()}
     originals[reference] = reference.read_bytes()
     all_rows: list[dict] = []
-    for student in links:
-        rows = [_row(student, c, "refused", "the submission is a symbolic link; submit the notebook file itself") for c in checks]
-        all_rows += rows
-    for student, data in notebooks.items():
-        rows = grade_notebook(student, data, checks, timeout, check_timeout, mechanism, memory_gb)
+    for student, (status, reason) in others.items():
+        all_rows += [_row(student, c, status, reason) for c in checks]
+    for student, (_, data) in notebooks.items():
+        try:
+            rows = grade_notebook(student, data, checks, timeout, check_timeout, mechanism, memory_gb)
+        except Exception as error:  # the grader's own failure on one submission must not stop the others
+            rows = [_row(student, c, "error", f"the grader failed on this submission: {type(error).__name__}: {one_line(error, 200)}") for c in checks]
         if _restore_changed(originals):  # every process of this student is dead by now
             rows = [{**r, "flags": " ".join(sorted(set(r["flags"].split()) | {"changed-submissions"}))} for r in rows]
         all_rows += rows
