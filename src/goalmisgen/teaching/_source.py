@@ -3,10 +3,13 @@
 * A markdown cell opens an exercise with a sphinx-exercise directive, ```` ```{exercise} Title ````
   or the gated ```` ```{exercise-start} Title ````, whose ``:label:`` option names it.
 * The code cell after it holds the solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION``,
-  inside a function body.
+  inside a function body; a comment that looks like a marker but is not one (``### BEGIN
+  SOLUTIONS``, ``# end solution``) is an error, never a line left in the student edition.
 * The next code cell calls the checker: ``check_something(something)``.
 * Solution text, if any: ```` ```{solution} label ```` blocks, or gated regions from
-  ```` ```{solution-start} label ```` to ```` ```{solution-end} ````, which may span cells.
+  ```` ```{solution-start} label ```` to ```` ```{solution-end} ````, which may span cells. Fences
+  are backticks, tildes or colons (MyST's three kinds); ``solution_outside_fences`` finds a
+  solution directive written in any other way (in a quote or a list, say).
 
 This module only reads; ``student.py`` and ``grade.py`` act on what it finds.
 """
@@ -22,7 +25,9 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 EXERCISE_DIRECTIVES = ("exercise", "exercise-start")
 
-_OPENER = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,})[ \t]*(?P<info>\S.*?)?[ \t]*$")
+_OPENER = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*(?P<info>\S.*?)?[ \t]*$")
+_MARKER_LIKE = re.compile(r"^#+[ \t]*(?:BEGIN|END)\W*SOLUTION", re.IGNORECASE)
+_SOLUTION_DIRECTIVE = re.compile(r"\{solution(?:-start|-end)?\}")
 _DIRECTIVE = re.compile(r"^\{(?P<name>[\w.:-]+)\}[ \t]*(?P<argument>.*)$")
 _OPTION = re.compile(r"^[ \t]*:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$")
 _CHECKER_CALL = re.compile(
@@ -100,13 +105,24 @@ def directives(text: str) -> list[Directive]:
                 continue
         parsed = _DIRECTIVE.match(info or "")
         if parsed is None:
-            if fence[0] == "`":
+            if fence[0] in "`~":
                 stack.append((fence, None))
             continue
         directive = Directive(parsed["name"], parsed["argument"].strip(), _options(lines, number + 1), number, len(lines) - 1)
         found.append(directive)
         stack.append((fence, directive))
     return found
+
+
+def solution_outside_fences(text: str) -> int | None:
+    """The number (from 0) of the first line of ``text`` that names a solution directive
+    (``{solution}``, ``{solution-start}``, ``{solution-end}``) outside the fences ``directives``
+    reads, or None: text the student edition could not hide."""
+    read = {d.start for d in directives(text)}
+    for number, line in enumerate(text.split("\n")):
+        if number not in read and _SOLUTION_DIRECTIVE.search(line):
+            return number
+    return None
 
 
 def _options(lines: list[str], first: int) -> dict[str, str]:
@@ -141,6 +157,11 @@ def solutions(nb: NotebookNode, where: str = "the notebook") -> list[Solution]:
         begin = None
         for number, line in enumerate(lines):
             stripped = line.strip()
+            if _MARKER_LIKE.match(stripped) and stripped not in (BEGIN_SOLUTION, END_SOLUTION):
+                raise ValueError(
+                    f"{where}, cell {index}, line {number + 1}: {stripped[:60]!r} looks like a solution marker but is not one; "
+                    f"write exactly {BEGIN_SOLUTION!r} or {END_SOLUTION!r}"
+                )
             if stripped == BEGIN_SOLUTION:
                 if begin is not None:
                     raise ValueError(f"{where}, cell {index}: a second {BEGIN_SOLUTION!r} before {END_SOLUTION!r}")

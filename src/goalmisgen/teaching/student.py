@@ -25,7 +25,7 @@ import nbformat
 import yaml
 from nbformat import NotebookNode
 
-from goalmisgen.teaching._source import directives, solutions
+from goalmisgen.teaching._source import directives, solution_outside_fences, solutions
 
 STUDENT_HEADER = (
     "# The student edition, made by `python -m goalmisgen.teaching student`; regenerate it rather than edit it.\n"
@@ -49,8 +49,9 @@ def strip_solution_text(text: str, in_gated: bool = False, where: str = "the tex
         The text without solutions, and whether a gated solution is still open at its end.
 
     Raises:
-        ValueError: for a ``{solution-end}`` with no open ``{solution-start}``, or a
-            ``{solution-start}`` inside an open one.
+        ValueError: for a ``{solution-end}`` with no open ``{solution-start}``, a
+            ``{solution-start}`` inside an open one, or a solution directive left in the text
+            because it is not written in a fence this reads (in a quote or a list item, say).
     """
     lines = text.split("\n")
     keep = [True] * len(lines)
@@ -71,6 +72,12 @@ def strip_solution_text(text: str, in_gated: bool = False, where: str = "the tex
             keep[directive.start : directive.end + 1] = [False] * (directive.end + 1 - directive.start)
     if drop_from is not None:
         keep[drop_from:] = [False] * (len(lines) - drop_from)
+    left = solution_outside_fences("\n".join(line if k else "" for line, k in zip(lines, keep)))
+    if left is not None:
+        raise ValueError(
+            f"{where}, line {left + 1}: a solution directive the student edition cannot hide ({lines[left].strip()[:60]!r}); "
+            "open it with a fence of its own line: ```{solution}, ~~~{solution} or :::{solution}"
+        )
     if all(keep):
         return text, False
     kept = "\n".join(line for line, k in zip(lines, keep) if k)
