@@ -266,3 +266,48 @@ def test_unbalanced_gated_solutions_are_refused(cells, message):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(c) for c in cells])
     with pytest.raises(ValueError, match=re.escape(message)):
         student_notebook(nb, where="gated.ipynb")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f():\n    ### BEGIN SOLUTIONS\n    return 1\n    ### END SOLUTIONS",
+        "def f():\n    ### begin solution\n    return 1\n    ### end solution",
+        "def f():\n    ## BEGIN SOLUTION\n    return 1\n    ## END SOLUTION",
+        "def f():\n    ### BEGIN_SOLUTION\n    return 1\n    ### END SOLUTION",
+    ],
+    ids=["plural", "lower-case", "two-hashes", "underscore"],
+)
+def test_probe_misspelled_solution_markers_are_refused_naming_the_cell(tmp_path, source):
+    path = bad_notebook(tmp_path, source)
+    with pytest.raises(ValueError, match=r"bad.ipynb, cell 1, line 2: .* looks like a solution marker but is not one"):
+        make_student_edition([path], out=tmp_path / "out", book=ROOT)
+    assert not (tmp_path / "out" / "bad.ipynb").exists()
+
+
+def gated_fixture(edit):
+    nb = nbformat.read(FIXTURE, as_version=4)
+    cell = next(c for c in nb.cells if "````{solution} ex-tiny-swap" in c.source)
+    cell.source = edit(cell.source)
+    return nb
+
+
+def test_probe_a_solution_fenced_with_tildes_is_hidden():
+    nb = gated_fixture(lambda s: s.replace("````{solution} ex-tiny-swap", "~~~~{solution} ex-tiny-swap").replace("\n````\n", "\n~~~~\n"))
+    text = nbformat.writes(student_notebook(nb, where="tilde.ipynb"))
+    assert "tiny-solution-text-one" not in text and "Prose after the solution stays too." in text
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.replace("````{solution} ex-tiny-swap", "> ````{solution} ex-tiny-swap"),
+        lambda s: s.replace("````{solution} ex-tiny-swap", "- ````{solution} ex-tiny-swap"),
+        lambda s: s.replace("````{solution} ex-tiny-swap", "<div>````{solution} ex-tiny-swap"),
+    ],
+    ids=["in-a-quote", "in-a-list-item", "after-html"],
+)
+def test_probe_a_solution_the_edition_cannot_hide_is_refused_naming_the_cell(edit):
+    nb = gated_fixture(edit)
+    with pytest.raises(ValueError, match=r"odd.ipynb, cell 5, line 3: a solution directive the student edition cannot hide"):
+        student_notebook(nb, where="odd.ipynb")

@@ -26,7 +26,7 @@ END_SOLUTION = "### END SOLUTION"
 EXERCISE_DIRECTIVES = ("exercise", "exercise-start")
 
 _OPENER = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*(?P<info>\S.*?)?[ \t]*$")
-_MARKER_LIKE = re.compile(r"^#+[ \t]*(?:BEGIN|END)\W*SOLUTION", re.IGNORECASE)
+_MARKER_LIKE = re.compile(r"^#+[ \t]*(?:BEGIN|END)[\W_]*SOLUTION", re.IGNORECASE)
 _SOLUTION_DIRECTIVE = re.compile(r"\{solution(?:-start|-end)?\}")
 _DIRECTIVE = re.compile(r"^\{(?P<name>[\w.:-]+)\}[ \t]*(?P<argument>.*)$")
 _OPTION = re.compile(r"^[ \t]*:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$")
