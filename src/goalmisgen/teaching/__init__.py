@@ -6,5 +6,6 @@ The command line is ``python -m goalmisgen.teaching {student,grade}``; the form 
 written down in ``book/contributing_exercises.md``. The modules with a leading underscore are the
 grader's parts: ``_source`` (reading the exercise form out of a notebook), ``_sandbox`` (isolating
 a submission's process), ``_runner`` (the submission's side, inside the sandbox), ``_wire`` (the
-messages between the two) and ``_remote`` (the grader's stand-in for a student's function).
+messages between the two), ``_remote`` (the grader's stand-in for a student's function) and
+``_uses`` (whether a graded function uses a reference implementation, read from its source).
 """
