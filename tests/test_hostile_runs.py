@@ -146,3 +146,93 @@ def test_sweep_signal_keeps_finished_records_and_records_running_trials_as_inter
     interrupted = json.loads((tmp_path / f"{config_key(slow)}.failed.json").read_text())
     assert interrupted["interrupted"] is True
     assert not (tmp_path / ".sweep.lock").exists()
+
+
+# ---------------------------------------------------------------- train: never lost at save time
+
+
+def _strict_json(text: str):
+    """JSON that must not hold NaN or infinities (a bare NaN is not JSON)."""
+    return json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name} in the JSON on stdout"))
+
+
+def _nested_init_from(tiny_agent_path, tmp_path, depth: int) -> Path:
+    """A copy of the tiny agent whose provenance records ``depth`` earlier trainings."""
+    import torch
+
+    payload = torch.load(tiny_agent_path, weights_only=True)
+    chain = None
+    for i in range(depth):
+        chain = {"file": f"stage{i}.pt", "env_options": {}, "metrics": {}, **({"init_from": chain} if chain else {})}
+    payload["extra"]["init_from"] = chain
+    path = tmp_path / f"deep{depth}.pt"
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * depth))  # torch.save recurses once or twice per level
+    try:
+        torch.save(payload, path)
+    finally:
+        sys.setrecursionlimit(limit)
+    return path
+
+
+def test_train_out_that_passes_os_access_but_cannot_be_written_is_refused_before_training(capsys):
+    from goalmisgen import __main__ as cli
+
+    if not os.access("/proc", os.W_OK | os.X_OK):
+        pytest.skip("needs a folder that os.access calls writable but that is not (/proc, as root)")
+    assert cli.main(["train", "coinrun", "--steps", "100000000", "--out", "/proc/agent.pt"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "out='/proc/agent.pt' cannot be written: a test file in its folder failed" in err[0]
+
+
+@pytest.mark.parametrize("depth", [101, 600])
+def test_train_init_from_a_deep_provenance_chain_is_refused_before_training(tmp_path, tiny_agent_path, capsys, depth):
+    from goalmisgen import __main__ as cli
+
+    deep = _nested_init_from(tiny_agent_path, tmp_path, depth)
+    out = tmp_path / "agent.pt"
+    assert cli.main(["train", "coinrun", "--steps", "100000000", "--init-from", str(deep), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "records more than 100 earlier trainings" in err[0] and not out.exists()
+
+
+@pytest.mark.parametrize("where", ["next_to_out", "temp_folder"])
+def test_train_whose_save_fails_keeps_the_weights_in_a_named_rescue_file(tmp_path, capsys, monkeypatch, where):
+    from goalmisgen import __main__ as cli
+    from goalmisgen.agents import checkpoint, load_agent
+
+    out_dir, temp = tmp_path / "out", tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(checkpoint.tempfile, "tempdir", str(temp))
+    real_write = checkpoint.write_atomic
+
+    def failing_write(path, data):
+        if Path(path).name == "agent.pt" or (where == "temp_folder" and Path(path).parent == out_dir):
+            raise OSError(28, "No space left on device")
+        return real_write(path, data)
+
+    monkeypatch.setattr(checkpoint, "write_atomic", failing_write)
+    assert cli.main(["train", "coinrun", "--steps", "1024", "--no-progress", "--out", str(out_dir / "agent.pt")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    (rescue,) = (out_dir if where == "next_to_out" else temp).glob("agent.rescued-*.pt")
+    assert err.startswith("error: saving the trained agent to") and "No space left on device" in err and str(rescue) in err
+    assert load_agent(rescue).metrics["total_steps"] == 8192
+
+
+def test_train_prints_no_bare_nan_and_says_when_its_steps_are_rounded(tmp_path, capsys, monkeypatch):
+    import goalmisgen.agents
+    from goalmisgen import __main__ as cli
+
+    real_train = goalmisgen.agents.train
+
+    def train_without_episodes(*args, **kwargs):
+        result = real_train(*args, **kwargs)
+        result.metrics["coin_rate"] = float("nan")  # no episode ended: the rate is undefined
+        return result
+
+    monkeypatch.setattr(goalmisgen.agents, "train", train_without_episodes)
+    assert cli.main(["train", "coinrun", "--steps", "2048", "--no-progress", "--out", str(tmp_path / "a.pt")]) == 0
+    captured = capsys.readouterr()
+    printed = _strict_json(captured.out.strip().splitlines()[-1])
+    assert printed["coin_rate"] is None and printed["total_steps"] == 8192
+    assert "warning: --steps total_steps=2,048 is rounded up to 8,192" in captured.err

@@ -114,6 +114,10 @@ def check_out(out: str | os.PathLike, force: bool, kind: str = "a file") -> Path
     return path
 
 
+class SaveError(RuntimeError):
+    """Saving a finished piece of work failed; the message says where the work was kept instead."""
+
+
 class Terminated(KeyboardInterrupt):
     """Raised in the main thread by SIGTERM inside ``interrupt_on_sigterm``: an interruption, so the
     ``finally`` blocks and context managers on the way out run (temporary folders are removed)."""

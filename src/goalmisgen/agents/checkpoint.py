@@ -24,10 +24,13 @@ refused.
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import numbers
 import os
 import re
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ import torch
 import goalmisgen
 from goalmisgen.agents.networks import NETWORKS, make_network
 from goalmisgen.agents.ppo import PPOConfig, TrainResult
+from goalmisgen.files import SaveError, write_atomic
 
 FORMAT = "goalmisgen-agent-v2"
 FORMAT_V1 = "goalmisgen-agent-v1"
@@ -52,6 +56,9 @@ MAX_NUM_ACTIONS = 1024
 MAX_HIDDEN = 65536
 MAX_PARAMETERS = 100_000_000
 """Most weights (numbers) a loaded network may have (400 MB as float32)."""
+
+MAX_INIT_CHAIN = 100
+"""Most earlier trainings a checkpoint's provenance (``extra["init_from"]``) may record."""
 
 _ALGORITHM_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
@@ -69,7 +76,7 @@ def save_policy(policy: torch.nn.Module, algorithm, config, metrics, path=None, 
                 env_options: dict | None = None, extra: dict[str, Any] | None = None) -> Path:
     """Write a policy network with what trained it; returns the path.
 
-    Written atomically (to ``path.tmp``, then renamed), so an interrupted save never leaves a
+    Written atomically (``goalmisgen.files.write_atomic``), so an interrupted save never leaves a
     half-written checkpoint at ``path``.
 
     Args:
@@ -87,36 +94,83 @@ def save_policy(policy: torch.nn.Module, algorithm, config, metrics, path=None, 
     if isinstance(algorithm, PPOConfig):  # the v1-era signature
         ppo, old_metrics, old_path, old_extra = algorithm, config, metrics, path
         return save_policy(policy, "ppo", ppo, old_metrics, old_path, ppo.env, ppo.env_options, old_extra)
-    if not isinstance(algorithm, str) or not _ALGORITHM_NAME.fullmatch(algorithm):
-        raise ValueError(f"algorithm={algorithm!r} is not allowed: algorithm must be a short lower-case name such as 'ppo' or 'bc'")
     if path is None or env is None or env_options is None:
         raise ValueError("save_policy needs path, env and env_options")
+    for attr in ("name", "hidden", "obs_shape", "num_actions"):
+        if not hasattr(policy, attr):
+            raise ValueError(f"policy {type(policy).__name__} has no attribute {attr!r}; save a network built by make_network")
+    network = {"name": policy.name, "hidden": int(policy.hidden), "obs_shape": [int(d) for d in policy.obs_shape],
+               "num_actions": int(policy.num_actions)}
+    payload = _payload(algorithm, config, metrics, network, env, env_options, extra)
+    payload["state_dict"] = {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, _serialized(payload))
+
+
+def check_savable(algorithm: str, config, env: str, env_options: dict, extra: dict[str, Any] | None = None) -> None:
+    """Check, before a training starts, that its checkpoint can be written: everything but the
+    weights and metrics is put in a payload and serialized in memory. ValueError saying what
+    cannot be saved (a value that is not plain data, a provenance chain nested too deeply)."""
+    network = {"name": "mlp", "hidden": 1, "obs_shape": [1], "num_actions": 1}
+    _serialized(_payload(algorithm, config, {}, network, env, env_options, extra))
+
+
+def _payload(algorithm: str, config, metrics, network: dict, env, env_options, extra) -> dict:
+    """The checkpoint's entries but the weights, checked: ValueError for anything that cannot be saved."""
+    if not isinstance(algorithm, str) or not _ALGORITHM_NAME.fullmatch(algorithm):
+        raise ValueError(f"algorithm={algorithm!r} is not allowed: algorithm must be a short lower-case name such as 'ppo' or 'bc'")
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         config = dataclasses.asdict(config)
     if not isinstance(env, str) or not env:
         raise ValueError(f"env={env!r} is not allowed: env must be the name of an environment family")
-    for attr in ("name", "hidden", "obs_shape", "num_actions"):
-        if not hasattr(policy, attr):
-            raise ValueError(f"policy {type(policy).__name__} has no attribute {attr!r}; save a network built by make_network")
-    payload = {
-        "format": FORMAT,
-        "algorithm": algorithm,
-        "config": _plain("config", config, dict),
-        "network": {"name": policy.name, "hidden": int(policy.hidden), "obs_shape": [int(d) for d in policy.obs_shape],
-                    "num_actions": int(policy.num_actions)},
-        "env": env,
-        "env_options": _plain("env_options", env_options, dict),
-        "metrics": _numbers("metrics", metrics),
-        "package_version": goalmisgen.__version__,
-        "extra": _plain("extra", extra or {}, dict),
-        "state_dict": {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()},
-    }
+    try:
+        return {
+            "format": FORMAT,
+            "algorithm": algorithm,
+            "config": _plain("config", config, dict),
+            "network": network,
+            "env": env,
+            "env_options": _plain("env_options", env_options, dict),
+            "metrics": _numbers("metrics", metrics),
+            "package_version": goalmisgen.__version__,
+            "extra": _plain("extra", extra or {}, dict),
+        }
+    except RecursionError:
+        raise ValueError("the checkpoint's config, env_options or extra are nested too deeply to be saved") from None
+
+
+def _serialized(payload: dict) -> bytes:
+    """``payload`` as the bytes ``torch.save`` writes; ValueError if it cannot be written."""
+    buffer = io.BytesIO()
+    try:
+        torch.save(payload, buffer)
+    except RecursionError:
+        raise ValueError("the checkpoint is nested too deeply to be saved") from None
+    return buffer.getvalue()
+
+
+def save_agent_or_rescue(result: TrainResult, path: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
+    """``save_agent(result, path, extra)``; if that fails, the agent (without ``extra``) goes to a
+    rescue file next to ``path`` (or in the temporary folder if that cannot be written) and
+    SaveError names it, so a finished training is never lost at save time."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
-    return path
+    try:
+        return save_agent(result, path, extra)
+    except Exception as error:
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        problems = [f"{type(error).__name__}: {error}"]
+        for folder in (path.parent, Path(tempfile.gettempdir())):
+            rescue = folder / f"{path.stem}.rescued-{stamp}.pt"
+            try:
+                save_agent(result, rescue)
+            except Exception as again:
+                problems.append(f"{rescue}: {type(again).__name__}: {again}")
+                continue
+            raise SaveError(f"saving the trained agent to {path} failed ({problems[0]}); it is kept in the rescue "
+                            f"file {rescue} (without its history and provenance; load it with load_agent)") from error
+        raise SaveError(f"saving the trained agent to {path} failed, and so did every rescue file: "
+                        + "; ".join(problems)) from error
 
 
 def _numbers(where: str, values) -> dict[str, float]:
@@ -351,6 +405,12 @@ def continued_from(path: str | os.PathLike, agent: Agent) -> dict[str, Any]:
     record = {"file": Path(path).name, "env_options": agent.env_options, "metrics": agent.metrics}
     if "init_from" in agent.extra:
         record["init_from"] = agent.extra["init_from"]
+    depth, earlier = 0, record
+    while isinstance(earlier, dict):
+        depth, earlier = depth + 1, earlier.get("init_from")
+        if depth > MAX_INIT_CHAIN:
+            raise ValueError(f"{path} records more than {MAX_INIT_CHAIN} earlier trainings (extra['init_from'] "
+                             "nested that deep); continuing it would make a checkpoint that cannot be saved")
     return record
 
 

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -119,6 +120,16 @@ class PPOConfig:
     @property
     def num_iterations(self) -> int:
         return max(1, self.total_steps // self.batch_size)
+
+    @property
+    def steps_note(self) -> str | None:
+        """What training will do instead of ``total_steps`` if that is not a whole number of
+        rollouts (it runs ``num_iterations`` rollouts of ``batch_size`` steps); None if it is."""
+        steps = self.num_iterations * self.batch_size
+        if steps == self.total_steps:
+            return None
+        return (f"total_steps={self.total_steps:,} is rounded {'up' if steps > self.total_steps else 'down'} to "
+                f"{steps:,}: training runs whole rollouts of num_envs * num_steps = {self.batch_size:,} steps")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -331,6 +342,8 @@ def train(
     return of recent episodes, live.
     Same config and seed give the same result on a CPU.
     """
+    if config.num_iterations * config.batch_size > config.total_steps:  # more than asked for: say so
+        warnings.warn(config.steps_note, stacklevel=2)
     torch.set_num_threads(config.torch_threads)
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
