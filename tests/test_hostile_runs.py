@@ -236,3 +236,64 @@ def test_train_prints_no_bare_nan_and_says_when_its_steps_are_rounded(tmp_path, 
     printed = _strict_json(captured.out.strip().splitlines()[-1])
     assert printed["coin_rate"] is None and printed["total_steps"] == 8192
     assert "warning: --steps total_steps=2,048 is rounded up to 8,192" in captured.err
+
+
+# ---------------------------------------------------------------- the checkpoint loader
+
+
+def _with_weight(tiny_agent_path, tmp_path, make) -> Path:
+    """A copy of the tiny agent with its first weight replaced by ``make(weight)``."""
+    import torch
+
+    payload = torch.load(tiny_agent_path, weights_only=True)
+    name = next(iter(payload["state_dict"]))
+    payload["state_dict"][name] = make(payload["state_dict"][name])
+    path = tmp_path / "odd.pt"
+    torch.save(payload, path)
+    return path
+
+
+ODD_WEIGHTS = {"sparse_coo": lambda t: t.to_sparse(), "sparse_csr": lambda t: t.to_sparse_csr(),
+               "meta": lambda t: t.to("meta")}
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_WEIGHTS))
+def test_checkpoint_with_sparse_or_meta_weights_is_refused_with_the_loaders_error(tiny_agent_path, tmp_path, kind):
+    from goalmisgen.agents import load_agent
+
+    path = _with_weight(tiny_agent_path, tmp_path, ODD_WEIGHTS[kind])
+    with pytest.raises(ValueError, match="malformed checkpoint .*weights must be dense \\(strided\\) tensors on the cpu"):
+        load_agent(path)
+
+
+def _rezipped(source: Path, target: Path, extra_entry: tuple[str, bytes] | None = None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            new.writestr(info, old.read(info))
+        if extra_entry is not None:
+            new.writestr(extra_entry[0], extra_entry[1], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return target
+
+
+@pytest.mark.parametrize("case", ["deflated_bomb", "declared_too_big", "legacy_pickle"])
+def test_checkpoint_oversized_or_non_zip_entries_are_refused_before_torch_load(tiny_agent_path, tmp_path, monkeypatch, case):
+    import torch
+
+    from goalmisgen.agents import checkpoint, load_agent
+
+    if case == "legacy_pickle":
+        path = tmp_path / "legacy.pt"
+        torch.save(torch.load(tiny_agent_path, weights_only=True), path, _use_new_zipfile_serialization=False)
+        message = "is not a goalmisgen checkpoint \\(not a zip archive"
+    elif case == "deflated_bomb":  # 32 MB of zeros in about 32 KB
+        path = _rezipped(tiny_agent_path, tmp_path / "bomb.pt", ("tiny/data/99", bytes(32 * 2**20)))
+        message = "entry 'tiny/data/99' declares 33,554,432 bytes from .* stored"
+    else:
+        monkeypatch.setattr(checkpoint, "MAX_ENTRY_BYTES", 1000)
+        path = tiny_agent_path
+        message = "declares .* bytes .*at most 1,000 bytes"
+    monkeypatch.setattr(checkpoint.torch, "load", lambda *a, **k: pytest.fail("torch.load ran on a refused file"))
+    with pytest.raises(ValueError, match=message):
+        load_agent(path)

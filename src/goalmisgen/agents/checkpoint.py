@@ -17,8 +17,10 @@ Format ``goalmisgen-agent-v1`` (the first shipped agents) is still read: PPO onl
 
 Loading checks everything before building anything: the network is first built on torch's
 "meta" device (shapes only, no memory), and its parameter shapes must match the tensors stored in
-the file, so a small file cannot make the loader allocate a huge network. Non-finite weights are
-refused.
+the file, so a small file cannot make the loader allocate a huge network; before that, every entry
+of the file's zip archive must declare a size and a compression ratio within limits, so a small
+file cannot make ``torch.load`` allocate much either. Non-finite weights and weights that are not
+dense tensors on the CPU (sparse, meta) are refused.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import os
 import re
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,12 @@ MAX_NUM_ACTIONS = 1024
 MAX_HIDDEN = 65536
 MAX_PARAMETERS = 100_000_000
 """Most weights (numbers) a loaded network may have (400 MB as float32)."""
+
+MAX_ENTRY_BYTES = 8 * MAX_PARAMETERS
+"""Largest uncompressed size one entry of a checkpoint's zip archive may declare."""
+MAX_COMPRESSION_RATIO = 50
+"""Largest ratio of uncompressed to compressed size of an entry over 1 MB (``torch.save`` stores
+its entries uncompressed; a highly compressed entry is a zip bomb)."""
 
 MAX_INIT_CHAIN = 100
 """Most earlier trainings a checkpoint's provenance (``extra["init_from"]``) may record."""
@@ -290,6 +299,7 @@ def load_agent(path: str | os.PathLike, device: str = "cpu") -> Agent:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    _check_archive(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # junk bytes can fail anywhere inside the (safe) unpickler
@@ -300,6 +310,22 @@ def load_agent(path: str | os.PathLike, device: str = "cpu") -> Agent:
         return _agent_from_payload(payload, str(path), device)
     except _Malformed as err:
         raise ValueError(f"malformed checkpoint {path}: {err}") from None
+
+
+def _check_archive(path: Path) -> None:
+    """ValueError unless ``path`` is a zip archive (what ``torch.save`` writes) whose entries
+    declare sizes within the limits, checked before ``torch.load`` allocates anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValueError(f"{path} is not a goalmisgen checkpoint (not a zip archive written by torch.save)") from None
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > MAX_ENTRY_BYTES or (entry.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO):
+            raise ValueError(f"malformed checkpoint {path}: its entry {entry.filename!r} declares {entry.file_size:,} "
+                             f"bytes from {entry.compress_size:,} stored (at most {MAX_ENTRY_BYTES:,} bytes and a "
+                             f"compression ratio of {MAX_COMPRESSION_RATIO} are allowed)")
 
 
 class _Malformed(Exception):
@@ -357,6 +383,9 @@ def _checked_state_dict(payload: dict, expected: dict[str, torch.Tensor]) -> dic
         got = state[name]
         if not isinstance(got, torch.Tensor):
             raise _Malformed(f"weight {name!r} is a {type(got).__name__}, not a tensor")
+        if got.layout != torch.strided or got.device.type != "cpu" or got.is_quantized:
+            raise _Malformed(f"weight {name!r} is a {got.layout} tensor on {got.device}; weights must be dense "
+                             "(strided) tensors on the cpu")
         if got.shape != want.shape or got.dtype != want.dtype:
             raise _Malformed(f"weight {name!r} has shape {tuple(got.shape)} and dtype {got.dtype}; "
                              f"the network described in the file needs {tuple(want.shape)} and {want.dtype}")
