@@ -297,3 +297,101 @@ def test_checkpoint_oversized_or_non_zip_entries_are_refused_before_torch_load(t
     monkeypatch.setattr(checkpoint.torch, "load", lambda *a, **k: pytest.fail("torch.load ran on a refused file"))
     with pytest.raises(ValueError, match=message):
         load_agent(path)
+
+
+# ---------------------------------------------------------------- API messages
+
+
+@pytest.mark.parametrize("agent, message", [
+    (None, "agent=None is not allowed: evaluate needs an agent with act"),
+    ("runs/agent.pt", "agent='runs/agent.pt' is not allowed: evaluate needs a loaded agent, not a path; load it first"),
+    (Path("agent.pt"), "agent='agent.pt' is not allowed: evaluate needs a loaded agent, not a path"),
+])
+def test_evaluate_without_a_loaded_agent_says_one_is_needed(agent, message):
+    from goalmisgen.analysis import evaluate
+
+    with pytest.raises(ValueError, match=message):
+        evaluate(agent, n_levels=2)
+
+
+@pytest.mark.parametrize("game", ["coinrun", "maze", "keys-chests"])
+@pytest.mark.parametrize("single", [True, False])
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": 2**70}, "seed=1180591620717411303424 is not allowed: seed must be an integer in \\[0, 18446744073709551615\\]"),
+    ({"seed": -1}, "seed=-1 is not allowed"),
+    ({"options": "level_seed"}, "options='level_seed' is not allowed: options must be None or a dict"),
+    ({"options": [("level_seed", 3)]}, "options=\\[\\('level_seed', 3\\)\\] is not allowed"),
+])
+def test_grid_env_reset_with_a_huge_seed_or_non_dict_options_names_what_is_allowed(game, single, kwargs, message):
+    from goalmisgen.envs import GAMES
+
+    spec = GAMES[game]
+    env = spec.single_env() if single else spec.vec_env(num_envs=2)
+    with pytest.raises(ValueError, match=message):
+        env.reset(**kwargs)
+
+
+def test_huge_seeds_elsewhere_name_the_allowed_range(tiny_agent_path):
+    from goalmisgen.agents import PPOConfig, load_agent
+    from goalmisgen.analysis import evaluate
+
+    agent = load_agent(tiny_agent_path)
+    for call in (lambda: agent.seed(2**64), lambda: PPOConfig(seed=2**70), lambda: evaluate(agent, n_levels=2, seed=2**64)):
+        with pytest.raises(ValueError, match="seed=.* is not allowed: seed must be an integer in \\[0, 18446744073709551615\\]"):
+            call()
+
+
+@pytest.mark.parametrize("method", ["act", "action_probs"])
+@pytest.mark.parametrize("shape, dtype", [((6, 10, 11), "uint8"), ((2, 3, 9, 9), "uint8"), ((1, 2), "int64"),
+                                          ((2, 6, 10, 11), "<U1")])
+def test_agent_called_on_observations_of_the_wrong_shape_names_both_shapes(tiny_agent_path, method, shape, dtype):
+    import numpy as np
+
+    from goalmisgen.agents import load_agent
+
+    agent = load_agent(tiny_agent_path)
+    obs = np.zeros(shape, dtype=dtype)
+    with pytest.raises(ValueError, match=f"observations of shape {re_escape(str(shape))} and dtype .* expects numbers of "
+                                         f"shape \\(batch,\\) \\+ {re_escape(str(agent.obs_shape))}"):
+        getattr(agent, method)(obs)
+
+
+def re_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+# ---------------------------------------------------------------- regenerate stopped by SIGTERM
+
+
+REGENERATE_SCRIPT = """
+import sys, time
+from dataclasses import replace
+from pathlib import Path
+from goalmisgen import __main__ as cli
+from goalmisgen.experiments import common, registry
+
+def slow_experiment(out_dir, **kwargs):
+    (out_dir / "half_written.csv").write_text("a,b")
+    print("staged", flush=True)
+    time.sleep(60)
+
+common.DATA = Path({data!r})
+registry.EXPERIMENTS["headline"] = replace(registry.EXPERIMENTS["headline"], function=slow_experiment, work_dir=None)
+sys.exit(cli.main(["regenerate", "headline"]))
+"""
+
+
+def test_regenerate_stopped_by_sigterm_leaves_no_staging_copy_in_data(tmp_path):
+    data = tmp_path / "data"
+    (data / "coinrun_headline").mkdir(parents=True)
+    (data / "coinrun_headline" / "shipped.csv").write_text("kept")
+    proc = subprocess.Popen([sys.executable, "-c", REGENERATE_SCRIPT.format(data=str(data))], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert any(line.startswith("staged") for line in iter(proc.stdout.readline, ""))
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM and "terminated: nothing was replaced" in err, err
+    assert sorted(p.name for p in data.iterdir()) == ["coinrun_headline"]
+    assert [p.name for p in (data / "coinrun_headline").iterdir()] == ["shipped.csv"]

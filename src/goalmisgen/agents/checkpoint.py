@@ -44,6 +44,7 @@ import goalmisgen
 from goalmisgen.agents.networks import NETWORKS, make_network
 from goalmisgen.agents.ppo import PPOConfig, TrainResult
 from goalmisgen.files import SaveError, write_atomic
+from goalmisgen.validation import check_seed
 
 FORMAT = "goalmisgen-agent-v2"
 FORMAT_V1 = "goalmisgen-agent-v1"
@@ -243,8 +244,19 @@ class Agent:
         self.extra: dict[str, Any] = {}
 
     def seed(self, seed: int) -> None:
-        """Seed the action sampling (for reproducible evaluations)."""
-        self._gen.manual_seed(seed)
+        """Seed the action sampling (for reproducible evaluations); a seed is in [0, 2**64 - 1]."""
+        self._gen.manual_seed(check_seed(seed))
+
+    def _batch(self, obs) -> torch.Tensor:
+        """``obs`` as a tensor on the network's device; ValueError unless it is a numeric
+        (batch,) + obs_shape array."""
+        obs = np.asarray(obs)
+        if obs.ndim != len(self.obs_shape) + 1 or obs.shape[1:] != self.obs_shape or obs.dtype.kind not in "biuf":
+            raise ValueError(
+                f"observations of shape {obs.shape} and dtype {obs.dtype} do not fit this agent, which expects "
+                f"numbers of shape (batch,) + {self.obs_shape} (trained on {self.env} with {self.env_options})"
+            )
+        return torch.from_numpy(obs).to(self.device)
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         """Actions for a batch of observations.
@@ -258,14 +270,8 @@ class Agent:
         """
         from goalmisgen.agents.ppo import sample_actions
 
-        obs = np.asarray(obs)
-        if obs.ndim != len(self.obs_shape) + 1 or obs.shape[1:] != self.obs_shape:
-            raise ValueError(
-                f"observations of shape {obs.shape} do not fit this agent, which expects "
-                f"(batch,) + {self.obs_shape} (trained on {self.env} with {self.env_options})"
-            )
         with torch.inference_mode():
-            logits, _ = self.policy(torch.from_numpy(obs).to(self.device))
+            logits, _ = self.policy(self._batch(obs))
             logits = logits.float().cpu()
             if deterministic:
                 return logits.argmax(dim=1).numpy()
@@ -274,7 +280,7 @@ class Agent:
     def action_probs(self, obs: np.ndarray) -> np.ndarray:
         """(B, num_actions) action probabilities for a batch of observations."""
         with torch.inference_mode():
-            logits, _ = self.policy(torch.from_numpy(np.asarray(obs)).to(self.device))
+            logits, _ = self.policy(self._batch(obs))
             return torch.softmax(logits.float().cpu(), dim=1).numpy()
 
     def __repr__(self) -> str:

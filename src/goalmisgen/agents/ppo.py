@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from goalmisgen.agents.networks import ACTOR_CRITIC_NETWORKS, make_network
 from goalmisgen.curricula import CURRICULA, LevelSource, make_sampler, positive_value_loss
 from goalmisgen.envs.spec import GAMES, game, grid_games
-from goalmisgen.validation import check_choice, check_float, check_int
+from goalmisgen.validation import check_choice, check_float, check_int, check_seed
 
 
 @dataclass
@@ -90,7 +90,7 @@ class PPOConfig:
     def __post_init__(self):
         for name in ("total_steps", "num_envs", "num_steps", "update_epochs", "num_minibatches", "hidden", "torch_threads"):
             setattr(self, name, check_int(name, getattr(self, name), low=1))
-        self.seed = check_int("seed", self.seed, low=0)
+        self.seed = check_seed(self.seed)
         for name in ("gamma", "gae_lambda", "clip_coef"):
             setattr(self, name, check_float(name, getattr(self, name), low=0.0, high=1.0, low_open=True))
         for name in ("learning_rate", "ent_coef", "vf_coef", "max_grad_norm"):
