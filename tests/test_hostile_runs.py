@@ -257,6 +257,7 @@ ODD_WEIGHTS = {"sparse_coo": lambda t: t.to_sparse(), "sparse_csr": lambda t: t.
                "meta": lambda t: t.to("meta")}
 
 
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
 @pytest.mark.parametrize("kind", sorted(ODD_WEIGHTS))
 def test_checkpoint_with_sparse_or_meta_weights_is_refused_with_the_loaders_error(tiny_agent_path, tmp_path, kind):
     from goalmisgen.agents import load_agent

@@ -22,7 +22,7 @@ import pandas as pd
 from goalmisgen.analysis.evaluation import Evaluation, check_levels, play_once, summarize
 from goalmisgen.envs.grid.options import HELD_OUT_START
 from goalmisgen.envs.spec import GAMES, SHIFTS, game, grid_games
-from goalmisgen.validation import check_bool, check_choice, check_int, check_seed
+from goalmisgen.validation import check_bool, check_choice, check_seed
 
 
 def _check_options(options) -> None:
