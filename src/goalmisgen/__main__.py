@@ -30,8 +30,11 @@ is undefined (a mean over no good level) is ``null``, never a bare ``NaN``.
 
 No command loses a user's data: ``train --out`` is checked before training starts and an existing
 checkpoint is replaced only with ``--force``; ``regenerate`` writes into a temporary folder next to
-the ``data/`` folder it regenerates and swaps it in at the end (an interrupted run leaves the old
-folder whole). Every value is checked before any work starts, and bad input gives one ``error:`` line.
+the ``data/`` folder it regenerates and swaps it in at the end (an interrupted run, by Ctrl-C or
+SIGTERM, leaves the old folder whole and removes the temporary one). ``train`` checks everything
+its checkpoint needs before the first step, and if saving still fails the weights go to a rescue
+file named in the error; a ``--steps`` that is not a whole number of rollouts is rounded, with a
+warning line. Every value is checked before any work starts, and bad input gives one ``error:`` line.
 """
 
 from __future__ import annotations
@@ -40,14 +43,17 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from goalmisgen.envs import GAMES
-from goalmisgen.files import check_out, jsonable
+from goalmisgen.files import SaveError, Terminated, check_out, interrupt_on_sigterm, jsonable
 from goalmisgen.validation import check_float, check_int
 
 GAMES_HELP = "a registered game (goalmisgen.envs.GAMES)"
@@ -170,9 +176,11 @@ def _check_train_args(args) -> dict:
 
 
 def _train(args) -> None:
+    """``train``: everything the checkpoint needs is checked before the first step, and a failed
+    save leaves the weights in a rescue file (``save_agent_or_rescue``)."""
     env_options = _check_train_args(args)
-    from goalmisgen.agents import PPOConfig, load_agent, save_agent, save_policy, train
-    from goalmisgen.agents.checkpoint import continued_from
+    from goalmisgen.agents import PPOConfig, load_agent, save_policy, train
+    from goalmisgen.agents.checkpoint import check_savable, continued_from, save_agent_or_rescue
 
     overrides = {} if args.device is None else {"device": args.device}
     if args.env == "procgen-coinrun":
@@ -189,17 +197,27 @@ def _train(args) -> None:
             raise ValueError(f"--init-from={args.init_from!r} was trained on {initial.env!r}, not {config.env!r}; "
                              "continue a checkpoint of the same env")
         extra["init_from"] = continued_from(args.init_from, initial)
+    check_savable("ppo", config, config.env, config.env_options, {"history": [], **extra})
+    if config.steps_note:
+        print(f"warning: --steps {config.steps_note}", file=sys.stderr, flush=True)
     start = time.perf_counter()
 
     def callback(row, policy):
         if args.checkpoint_every and row["iteration"] % args.checkpoint_every == 0:
-            save_policy(policy, "ppo", config, {k: v for k, v in row.items() if isinstance(v, (int, float))}, args.out,
-                        config.env, config.env_options, extra or None)
+            try:
+                save_policy(policy, "ppo", config, {k: v for k, v in row.items() if isinstance(v, (int, float))},
+                            args.out, config.env, config.env_options, extra or None)
+            except (OSError, ValueError) as error:
+                print(f"warning: the checkpoint of iteration {row['iteration']} could not be saved ({error}); "
+                      "training goes on", file=sys.stderr, flush=True)
         return args.max_minutes is not None and time.perf_counter() - start > 60 * args.max_minutes
 
-    result = train(config, progress=not args.no_progress, callback=callback, initial=initial)
-    path = save_agent(result, args.out, extra={"history": result.history, **extra})
-    print(json.dumps({"out": str(path), **result.metrics}))
+    with warnings.catch_warnings():
+        if config.steps_note:
+            warnings.filterwarnings("ignore", message=re.escape(config.steps_note))  # said above
+        result = train(config, progress=not args.no_progress, callback=callback, initial=initial)
+    path = save_agent_or_rescue(result, args.out, extra={"history": result.history, **extra})
+    print(json.dumps(jsonable({"out": str(path), **result.metrics}), allow_nan=False))
 
 
 def _evaluate(args) -> None:
@@ -349,15 +367,22 @@ def _regenerate_all(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "train":
-            _train(args)
-        elif args.command == "evaluate":
-            _evaluate(args)
-        elif args.command == "regenerate":
-            _regenerate_all(args)
+        with interrupt_on_sigterm():  # SIGTERM unwinds like Ctrl-C: regenerate's staging folder is removed
+            if args.command == "train":
+                _train(args)
+            elif args.command == "evaluate":
+                _evaluate(args)
+            elif args.command == "regenerate":
+                _regenerate_all(args)
     except (ValueError, FileNotFoundError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except SaveError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Terminated:
+        print("terminated: nothing was replaced", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted: nothing was replaced", file=sys.stderr)
         return 130

@@ -9,10 +9,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -102,4 +105,38 @@ def check_out(out: str | os.PathLike, force: bool, kind: str = "a file") -> Path
         raise ValueError(f"out={str(out)!r}: its folder cannot be created ({error.strerror})") from None
     if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ValueError(f"out={str(out)!r} cannot be written (no permission)")
+    try:  # os.access can pass where a write fails (a read-only mount, root, a full disk)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise ValueError(f"out={str(out)!r} cannot be written: a test file in its folder failed ({error.strerror})") from None
     return path
+
+
+class SaveError(RuntimeError):
+    """Saving a finished piece of work failed; the message says where the work was kept instead."""
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM inside ``interrupt_on_sigterm``: an interruption, so the
+    ``finally`` blocks and context managers on the way out run (temporary folders are removed)."""
+
+
+@contextlib.contextmanager
+def interrupt_on_sigterm():
+    """While active, SIGTERM raises ``Terminated`` in the main thread instead of ending the process
+    at once; the previous handler comes back at the end. Does nothing outside the main thread or
+    where another handler than the default one is already installed."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def raise_terminated(signum, frame):
+        raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

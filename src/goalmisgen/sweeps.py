@@ -20,9 +20,16 @@ Records are written by the process that runs the sweep, each atomically (a tempo
 into place), as trials finish. A sweep that is interrupted and run again skips the configs that
 already have a record: it resumes. A record holds the config, the key and the trial's result, which
 are the same whichever backend ran it, and under ``"run"`` the wall time and the backend, which
-are not. A trial that raises leaves a ``<key>.failed.json`` file with the error and its traceback
+are not. A trial that raises (``sys.exit`` and ``KeyboardInterrupt`` in a worker included) or returns
+something that is not a result leaves a ``<key>.failed.json`` file with the error and its traceback
 (not a record: the next run tries it again), and the sweep raises ``SweepError`` after the other
 trials have finished.
+
+Nothing is lost or run twice: a results folder is locked while a sweep runs in it (a second sweep
+on it is refused, naming the first one's process); a record file that cannot be read is renamed
+aside (``<key>.json.unreadable``) with a warning naming it, and files that are not records are
+ignored; on SIGINT or SIGTERM the records already written stay, the trials still running are
+stopped and recorded as interrupted in their ``.failed.json`` (the next run tries them again).
 
 A trial may also return ``TrialOutput(result, files, timings)``: ``files`` maps file names to bytes
 (a saved checkpoint, say), written into ``<results>/<key>/`` next to the record, so artifacts come
@@ -37,12 +44,18 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
+import pickle
+import re
+import signal
 import sys
 import time
 import traceback
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -50,12 +63,15 @@ from typing import Any, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from goalmisgen.files import jsonable, write_atomic, write_json
-from goalmisgen.validation import check_choice, check_int
+from goalmisgen.files import interrupt_on_sigterm, jsonable, write_atomic, write_json
+from goalmisgen.validation import check_choice, check_float, check_int
 
 BACKENDS = ("local", "ray", "serial")
 RECORD_SUFFIX = ".json"
 FAILED_SUFFIX = ".failed.json"
+UNREADABLE_SUFFIX = ".unreadable"
+LOCK_NAME = ".sweep.lock"
+RECORD_NAME = re.compile(r"[0-9a-f]{64}\.json")
 
 
 class SweepError(RuntimeError):
@@ -107,18 +123,64 @@ def config_key(config: Any) -> str:
 # ---------------------------------------------------------------- records on disk
 
 
-def load_records(results_dir: str | os.PathLike) -> dict[str, dict]:
-    """Every record in a results folder, as key -> record (failed trials are not records)."""
+def load_records(results_dir: str | os.PathLike, quarantine: bool = False) -> dict[str, dict]:
+    """Every record in a results folder, as key -> record (failed trials are not records).
+
+    Only files named ``<key>.json`` (64 hex digits) are read; others are ignored. A record file
+    that cannot be read (truncated JSON, another key or no result inside) is skipped with a
+    warning naming it, and with ``quarantine`` renamed to ``<key>.json.unreadable`` so that the
+    trial runs again."""
     folder = Path(results_dir)
     if not folder.is_dir():
         return {}
     records = {}
-    for path in sorted(folder.glob(f"*{RECORD_SUFFIX}")):
-        if path.name.endswith(FAILED_SUFFIX) or path.name.startswith("."):
+    for path in sorted(folder.iterdir()):
+        if not RECORD_NAME.fullmatch(path.name):
             continue
-        record = json.loads(path.read_text())
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(record, dict) or record.get("key") != path.name[:-len(RECORD_SUFFIX)] \
+                    or not {"config", "result"} <= set(record):
+                raise ValueError("it is not a record of this key (key, config, result)")
+        except (OSError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            aside = path.with_name(path.name + UNREADABLE_SUFFIX)
+            if quarantine:
+                path.replace(aside)
+            warnings.warn(f"the sweep record {path} cannot be read ({error}); "
+                          + (f"moved to {aside.name}, its trial runs again" if quarantine else "skipped"), stacklevel=2)
+            continue
         records[record["key"]] = record
     return records
+
+
+@contextmanager
+def folder_lock(folder: Path):
+    """Hold the results folder's lock file (``flock`` on ``.sweep.lock``, which names the holder's
+    process and is removed at the end) for one sweep; RuntimeError naming the holder's process if
+    another sweep holds it."""
+    path = folder / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise RuntimeError(f"results_dir={str(folder)!r} is in use by another sweep (process {holder}, "
+                               f"lock file {LOCK_NAME}); wait for it to finish or give another results folder") from None
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break  # not a lock file that its last holder removed meanwhile
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)  # releases the lock
 
 
 # ---------------------------------------------------------------- running one trial
@@ -134,23 +196,37 @@ def demo_trial(config: dict) -> dict:
     return {"mean": float(x.mean()), "std": float(x.std()), "n": int(config["n"])}
 
 
-def _run_trial(trial: Callable, config: dict) -> tuple[str, Any, float]:
+def _trial_output(out: Any) -> TrialOutput:
+    """A trial's return value as a checked TrialOutput (JSON result, plain file names with bytes,
+    finite timings); TypeError or ValueError saying what is wrong."""
+    if not isinstance(out, TrialOutput):
+        out = TrialOutput(out)
+    if not isinstance(out.result, dict):
+        raise TypeError(f"a trial must return a dict or a TrialOutput, got {type(out.result).__name__}")
+    if not isinstance(out.files, dict) or not isinstance(out.timings, dict):
+        raise TypeError("a TrialOutput's files and timings must be dicts")
+    for name, data in out.files.items():
+        _check_file_name(name)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"file {name!r} of a TrialOutput must be bytes, got {type(data).__name__}")
+    return TrialOutput(jsonable(out.result, "result", strict=True), {k: bytes(v) for k, v in out.files.items()},
+                       {str(k): check_float(f"timings.{k}", v, low=0.0) for k, v in out.timings.items()})
+
+
+def _run_trial(trial: Callable, config: dict, in_worker: bool = False) -> tuple[str, Any, float]:
     """Run one trial with one torch thread. Returns ("ok", TrialOutput, wall seconds) or
-    ("error", traceback text, wall seconds); never raises, so one failure does not stop a pool."""
+    ("error", traceback text, wall seconds); never raises, so one failure does not stop a pool:
+    ``sys.exit`` in a trial is a failure, and so is ``KeyboardInterrupt`` in a worker process (in
+    this process it is the user's Ctrl-C and stops the sweep)."""
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     start = time.perf_counter()
+    caught = (Exception, SystemExit, KeyboardInterrupt) if in_worker else (Exception, SystemExit)
     try:
-        out = trial(config)
-        if not isinstance(out, TrialOutput):
-            out = TrialOutput(out)
-        if not isinstance(out.result, dict):
-            raise TypeError(f"a trial must return a dict or a TrialOutput, got {type(out.result).__name__}")
-        out.result = jsonable(out.result, "result", strict=True)
-        return "ok", out, time.perf_counter() - start
-    except Exception:  # reported to the sweep, which records it and raises SweepError
+        return "ok", _trial_output(trial(config)), time.perf_counter() - start
+    except caught:  # reported to the sweep, which records it and raises SweepError
         return "error", traceback.format_exc(), time.perf_counter() - start
     finally:
         torch.set_num_threads(threads)
@@ -165,17 +241,24 @@ def _check_file_name(name: str) -> str:
     return name
 
 
-def _local_results(trial, todo: list[dict], workers: int):
-    """Yield (config, status, output, wall) as trials finish on a process pool."""
+def _ignore_sigint() -> None:
+    """A pool worker's start: Ctrl-C in the terminal reaches the sweep, which stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _local_results(trial, todo: list[dict], workers: int, stopped: Callable[[list[dict]], None]):
+    """Yield (config, status, output, wall) as trials finish on a process pool. If the sweep stops
+    early, ``stopped`` gets the configs still running and the workers are ended at once."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    # "spawn": fresh interpreters, safe with torch's threads (a fork can inherit a held lock)
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # "spawn": fresh interpreters, safe with torch's threads (a fork can inherit a held lock)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_sigint)
+    futures = {pool.submit(_run_trial, trial, c, True): c for c in todo}
+    finished = False
     try:
-        futures = {pool.submit(_run_trial, trial, c): c for c in todo}
         for fut in as_completed(futures):
             try:
                 yield (futures[fut], *fut.result())
@@ -184,8 +267,15 @@ def _local_results(trial, todo: list[dict], workers: int):
                     "a worker process of the local pool died (out of memory, killed, or crashed while starting). "
                     "In a script, call run_sweep under `if __name__ == \"__main__\":`: each worker starts a fresh "
                     "interpreter that imports the main script") from error
+            except Exception:  # the result could not come back (it does not pickle): a failed trial
+                yield futures[fut], "error", traceback.format_exc(), 0.0
+        finished = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # an interrupted sweep starts no new trial
+        if not finished:
+            stopped([c for f, c in futures.items() if f.running()])
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()  # an interrupted sweep does not wait for its running trials
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def import_ray():
@@ -210,22 +300,36 @@ def _ray_results(trial, todo: list[dict], workers: int | None, address: str | No
             if workers is not None:
                 kwargs["num_cpus"] = workers
         ray.init(address=address, include_dashboard=False, log_to_driver=False, **kwargs)
+    pending: dict = {}
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_run_trial)
         trial_ref = ray.put(trial)
-        pending = {remote.remote(trial_ref, c): c for c in todo}
+        pending = {remote.remote(trial_ref, c, True): c for c in todo}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                yield (pending.pop(ref), *ray.get(ref))
+                config = pending.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except Exception:  # the result could not come back: a failed trial
+                    outcome = ("error", traceback.format_exc(), 0.0)
+                yield (config, *outcome)
     finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)  # an interrupted sweep starts no new trial
         if started:
             ray.shutdown()
 
 
-def _serial_results(trial, todo: list[dict]):
+def _serial_results(trial, todo: list[dict], stopped: Callable[[list[dict]], None]):
+    """Yield (config, status, output, wall) for each trial, run in this process."""
     for c in todo:
-        yield (c, *_run_trial(trial, c))
+        try:
+            outcome = _run_trial(trial, c)
+        except BaseException:
+            stopped([c])
+            raise
+        yield (c, *outcome)
 
 
 # ---------------------------------------------------------------- the sweep
@@ -283,17 +387,49 @@ def run_sweep(
                              f"configs[{first_seen[k]}] (each trial must differ)")
         first_seen[k] = i
 
+    if backend == "local":
+        _check_picklable(trial)
     folder = Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    done = load_records(folder)
+    with folder_lock(folder), interrupt_on_sigterm():
+        done, failures = _run_todo(trial, plain, keys, folder, backend, workers, address, progress)
+    if failures and raise_on_error:
+        raise SweepError(failures)
+    return [done[k] for k in keys if k in done]
+
+
+def _check_picklable(trial: Callable) -> None:
+    """ValueError unless ``trial`` can be sent to another process (a module-level function)."""
+    try:
+        pickle.dumps(trial)
+    except Exception as error:
+        raise ValueError(f"trial={trial!r} is not allowed: the local backend runs each trial in another process, "
+                         "so trial must be a function defined at module level (not a lambda or a nested function); "
+                         f"pickling it failed: {error}") from None
+
+
+def _run_todo(trial, plain: list[dict], keys: list[str], folder: Path, backend: str, workers: int | None,
+              address: str | None, progress: bool) -> tuple[dict[str, dict], dict[str, str]]:
+    """Run the configs of ``plain`` that have no record in ``folder`` (whose lock is held) and write
+    their records; returns key -> record for every config with a record, and key -> last line of
+    the error for those that failed."""
+    done = load_records(folder, quarantine=True)
     todo = [c for c, k in zip(plain, keys) if k not in done]
+
+    def stopped(configs: list[dict]) -> None:
+        for config in configs:
+            write_json(folder / f"{config_key(config)}{FAILED_SUFFIX}",
+                       {"key": config_key(config), "config": config, "interrupted": True,
+                        "error": "interrupted: the sweep was stopped while this trial ran; the next run tries it again",
+                        "run": {"backend": backend}}, indent=1)
+
     workers_default = workers or os.cpu_count() or 1
     if backend == "local":
-        results = _local_results(trial, todo, min(workers_default, max(len(todo), 1)))
+        results = _local_results(trial, todo, min(workers_default, max(len(todo), 1)), stopped) if todo else iter(())
     elif backend == "ray":
         results = _ray_results(trial, todo, workers, address) if todo else iter(())
     else:
-        results = _serial_results(trial, todo)
+        results = _serial_results(trial, todo, stopped)
 
     failures: dict[str, str] = {}
     bar = tqdm(total=len(plain), initial=len(plain) - len(todo), unit="trial", disable=not progress)
@@ -304,8 +440,8 @@ def run_sweep(
             if status == "ok":
                 for name, data in output.files.items():
                     (folder / key).mkdir(exist_ok=True)
-                    write_atomic(folder / key / _check_file_name(name), bytes(data))
-                run = {**{k: float(v) for k, v in output.timings.items()}, "wall_s": wall, "backend": backend}
+                    write_atomic(folder / key / name, data)
+                run = {**output.timings, "wall_s": wall, "backend": backend}
                 record = {"key": key, "config": config, "result": output.result, "run": run}
                 write_json(folder / f"{key}{RECORD_SUFFIX}", record, indent=1)
                 failed.unlink(missing_ok=True)
@@ -319,9 +455,7 @@ def run_sweep(
         bar.close()
         if hasattr(results, "close"):
             results.close()  # stops the pool or Ray if the loop was interrupted
-    if failures and raise_on_error:
-        raise SweepError(failures)
-    return [done[k] for k in keys if k in done]
+    return done, failures
 
 
 def comparable(record: dict) -> dict:

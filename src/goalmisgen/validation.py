@@ -55,6 +55,15 @@ def check_int(name: str, value: Any, low: int | None = None, high: int | None = 
     return value
 
 
+MAX_SEED = 2**64 - 1
+"""Largest random seed: seeds are 64-bit unsigned integers (what torch's generators take)."""
+
+
+def check_seed(value: Any, name: str = "seed") -> int:
+    """``value`` as a Python int, or ValueError unless it is an integer in ``[0, MAX_SEED]``."""
+    return check_int(name, value, low=0, high=MAX_SEED)
+
+
 def check_float(
     name: str,
     value: Any,

@@ -17,17 +17,23 @@ Format ``goalmisgen-agent-v1`` (the first shipped agents) is still read: PPO onl
 
 Loading checks everything before building anything: the network is first built on torch's
 "meta" device (shapes only, no memory), and its parameter shapes must match the tensors stored in
-the file, so a small file cannot make the loader allocate a huge network. Non-finite weights are
-refused.
+the file, so a small file cannot make the loader allocate a huge network; before that, every entry
+of the file's zip archive must declare a size and a compression ratio within limits, so a small
+file cannot make ``torch.load`` allocate much either. Non-finite weights and weights that are not
+dense tensors on the CPU (sparse, meta) are refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import numbers
 import os
 import re
+import tempfile
+import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,8 @@ import torch
 import goalmisgen
 from goalmisgen.agents.networks import NETWORKS, make_network
 from goalmisgen.agents.ppo import PPOConfig, TrainResult
+from goalmisgen.files import SaveError, write_atomic
+from goalmisgen.validation import check_seed
 
 FORMAT = "goalmisgen-agent-v2"
 FORMAT_V1 = "goalmisgen-agent-v1"
@@ -52,6 +60,15 @@ MAX_NUM_ACTIONS = 1024
 MAX_HIDDEN = 65536
 MAX_PARAMETERS = 100_000_000
 """Most weights (numbers) a loaded network may have (400 MB as float32)."""
+
+MAX_ENTRY_BYTES = 8 * MAX_PARAMETERS
+"""Largest uncompressed size one entry of a checkpoint's zip archive may declare."""
+MAX_COMPRESSION_RATIO = 50
+"""Largest ratio of uncompressed to compressed size of an entry over 1 MB (``torch.save`` stores
+its entries uncompressed; a highly compressed entry is a zip bomb)."""
+
+MAX_INIT_CHAIN = 100
+"""Most earlier trainings a checkpoint's provenance (``extra["init_from"]``) may record."""
 
 _ALGORITHM_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
@@ -69,7 +86,7 @@ def save_policy(policy: torch.nn.Module, algorithm, config, metrics, path=None, 
                 env_options: dict | None = None, extra: dict[str, Any] | None = None) -> Path:
     """Write a policy network with what trained it; returns the path.
 
-    Written atomically (to ``path.tmp``, then renamed), so an interrupted save never leaves a
+    Written atomically (``goalmisgen.files.write_atomic``), so an interrupted save never leaves a
     half-written checkpoint at ``path``.
 
     Args:
@@ -87,36 +104,83 @@ def save_policy(policy: torch.nn.Module, algorithm, config, metrics, path=None, 
     if isinstance(algorithm, PPOConfig):  # the v1-era signature
         ppo, old_metrics, old_path, old_extra = algorithm, config, metrics, path
         return save_policy(policy, "ppo", ppo, old_metrics, old_path, ppo.env, ppo.env_options, old_extra)
-    if not isinstance(algorithm, str) or not _ALGORITHM_NAME.fullmatch(algorithm):
-        raise ValueError(f"algorithm={algorithm!r} is not allowed: algorithm must be a short lower-case name such as 'ppo' or 'bc'")
     if path is None or env is None or env_options is None:
         raise ValueError("save_policy needs path, env and env_options")
+    for attr in ("name", "hidden", "obs_shape", "num_actions"):
+        if not hasattr(policy, attr):
+            raise ValueError(f"policy {type(policy).__name__} has no attribute {attr!r}; save a network built by make_network")
+    network = {"name": policy.name, "hidden": int(policy.hidden), "obs_shape": [int(d) for d in policy.obs_shape],
+               "num_actions": int(policy.num_actions)}
+    payload = _payload(algorithm, config, metrics, network, env, env_options, extra)
+    payload["state_dict"] = {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, _serialized(payload))
+
+
+def check_savable(algorithm: str, config, env: str, env_options: dict, extra: dict[str, Any] | None = None) -> None:
+    """Check, before a training starts, that its checkpoint can be written: everything but the
+    weights and metrics is put in a payload and serialized in memory. ValueError saying what
+    cannot be saved (a value that is not plain data, a provenance chain nested too deeply)."""
+    network = {"name": "mlp", "hidden": 1, "obs_shape": [1], "num_actions": 1}
+    _serialized(_payload(algorithm, config, {}, network, env, env_options, extra))
+
+
+def _payload(algorithm: str, config, metrics, network: dict, env, env_options, extra) -> dict:
+    """The checkpoint's entries but the weights, checked: ValueError for anything that cannot be saved."""
+    if not isinstance(algorithm, str) or not _ALGORITHM_NAME.fullmatch(algorithm):
+        raise ValueError(f"algorithm={algorithm!r} is not allowed: algorithm must be a short lower-case name such as 'ppo' or 'bc'")
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         config = dataclasses.asdict(config)
     if not isinstance(env, str) or not env:
         raise ValueError(f"env={env!r} is not allowed: env must be the name of an environment family")
-    for attr in ("name", "hidden", "obs_shape", "num_actions"):
-        if not hasattr(policy, attr):
-            raise ValueError(f"policy {type(policy).__name__} has no attribute {attr!r}; save a network built by make_network")
-    payload = {
-        "format": FORMAT,
-        "algorithm": algorithm,
-        "config": _plain("config", config, dict),
-        "network": {"name": policy.name, "hidden": int(policy.hidden), "obs_shape": [int(d) for d in policy.obs_shape],
-                    "num_actions": int(policy.num_actions)},
-        "env": env,
-        "env_options": _plain("env_options", env_options, dict),
-        "metrics": _numbers("metrics", metrics),
-        "package_version": goalmisgen.__version__,
-        "extra": _plain("extra", extra or {}, dict),
-        "state_dict": {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()},
-    }
+    try:
+        return {
+            "format": FORMAT,
+            "algorithm": algorithm,
+            "config": _plain("config", config, dict),
+            "network": network,
+            "env": env,
+            "env_options": _plain("env_options", env_options, dict),
+            "metrics": _numbers("metrics", metrics),
+            "package_version": goalmisgen.__version__,
+            "extra": _plain("extra", extra or {}, dict),
+        }
+    except RecursionError:
+        raise ValueError("the checkpoint's config, env_options or extra are nested too deeply to be saved") from None
+
+
+def _serialized(payload: dict) -> bytes:
+    """``payload`` as the bytes ``torch.save`` writes; ValueError if it cannot be written."""
+    buffer = io.BytesIO()
+    try:
+        torch.save(payload, buffer)
+    except RecursionError:
+        raise ValueError("the checkpoint is nested too deeply to be saved") from None
+    return buffer.getvalue()
+
+
+def save_agent_or_rescue(result: TrainResult, path: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
+    """``save_agent(result, path, extra)``; if that fails, the agent (without ``extra``) goes to a
+    rescue file next to ``path`` (or in the temporary folder if that cannot be written) and
+    SaveError names it, so a finished training is never lost at save time."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
-    return path
+    try:
+        return save_agent(result, path, extra)
+    except Exception as error:
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        problems = [f"{type(error).__name__}: {error}"]
+        for folder in (path.parent, Path(tempfile.gettempdir())):
+            rescue = folder / f"{path.stem}.rescued-{stamp}.pt"
+            try:
+                save_agent(result, rescue)
+            except Exception as again:
+                problems.append(f"{rescue}: {type(again).__name__}: {again}")
+                continue
+            raise SaveError(f"saving the trained agent to {path} failed ({problems[0]}); it is kept in the rescue "
+                            f"file {rescue} (without its history and provenance; load it with load_agent)") from error
+        raise SaveError(f"saving the trained agent to {path} failed, and so did every rescue file: "
+                        + "; ".join(problems)) from error
 
 
 def _numbers(where: str, values) -> dict[str, float]:
@@ -180,8 +244,19 @@ class Agent:
         self.extra: dict[str, Any] = {}
 
     def seed(self, seed: int) -> None:
-        """Seed the action sampling (for reproducible evaluations)."""
-        self._gen.manual_seed(seed)
+        """Seed the action sampling (for reproducible evaluations); a seed is in [0, 2**64 - 1]."""
+        self._gen.manual_seed(check_seed(seed))
+
+    def _batch(self, obs) -> torch.Tensor:
+        """``obs`` as a tensor on the network's device; ValueError unless it is a numeric
+        (batch,) + obs_shape array."""
+        obs = np.asarray(obs)
+        if obs.ndim != len(self.obs_shape) + 1 or obs.shape[1:] != self.obs_shape or obs.dtype.kind not in "biuf":
+            raise ValueError(
+                f"observations of shape {obs.shape} and dtype {obs.dtype} do not fit this agent, which expects "
+                f"numbers of shape (batch,) + {self.obs_shape} (trained on {self.env} with {self.env_options})"
+            )
+        return torch.from_numpy(obs).to(self.device)
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         """Actions for a batch of observations.
@@ -195,14 +270,8 @@ class Agent:
         """
         from goalmisgen.agents.ppo import sample_actions
 
-        obs = np.asarray(obs)
-        if obs.ndim != len(self.obs_shape) + 1 or obs.shape[1:] != self.obs_shape:
-            raise ValueError(
-                f"observations of shape {obs.shape} do not fit this agent, which expects "
-                f"(batch,) + {self.obs_shape} (trained on {self.env} with {self.env_options})"
-            )
         with torch.inference_mode():
-            logits, _ = self.policy(torch.from_numpy(obs).to(self.device))
+            logits, _ = self.policy(self._batch(obs))
             logits = logits.float().cpu()
             if deterministic:
                 return logits.argmax(dim=1).numpy()
@@ -211,7 +280,7 @@ class Agent:
     def action_probs(self, obs: np.ndarray) -> np.ndarray:
         """(B, num_actions) action probabilities for a batch of observations."""
         with torch.inference_mode():
-            logits, _ = self.policy(torch.from_numpy(np.asarray(obs)).to(self.device))
+            logits, _ = self.policy(self._batch(obs))
             return torch.softmax(logits.float().cpu(), dim=1).numpy()
 
     def __repr__(self) -> str:
@@ -236,6 +305,7 @@ def load_agent(path: str | os.PathLike, device: str = "cpu") -> Agent:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    _check_archive(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # junk bytes can fail anywhere inside the (safe) unpickler
@@ -246,6 +316,22 @@ def load_agent(path: str | os.PathLike, device: str = "cpu") -> Agent:
         return _agent_from_payload(payload, str(path), device)
     except _Malformed as err:
         raise ValueError(f"malformed checkpoint {path}: {err}") from None
+
+
+def _check_archive(path: Path) -> None:
+    """ValueError unless ``path`` is a zip archive (what ``torch.save`` writes) whose entries
+    declare sizes within the limits, checked before ``torch.load`` allocates anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValueError(f"{path} is not a goalmisgen checkpoint (not a zip archive written by torch.save)") from None
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > MAX_ENTRY_BYTES or (entry.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO):
+            raise ValueError(f"malformed checkpoint {path}: its entry {entry.filename!r} declares {entry.file_size:,} "
+                             f"bytes from {entry.compress_size:,} stored (at most {MAX_ENTRY_BYTES:,} bytes and a "
+                             f"compression ratio of {MAX_COMPRESSION_RATIO} are allowed)")
 
 
 class _Malformed(Exception):
@@ -303,6 +389,9 @@ def _checked_state_dict(payload: dict, expected: dict[str, torch.Tensor]) -> dic
         got = state[name]
         if not isinstance(got, torch.Tensor):
             raise _Malformed(f"weight {name!r} is a {type(got).__name__}, not a tensor")
+        if got.layout != torch.strided or got.device.type != "cpu" or got.is_quantized:
+            raise _Malformed(f"weight {name!r} is a {got.layout} tensor on {got.device}; weights must be dense "
+                             "(strided) tensors on the cpu")
         if got.shape != want.shape or got.dtype != want.dtype:
             raise _Malformed(f"weight {name!r} has shape {tuple(got.shape)} and dtype {got.dtype}; "
                              f"the network described in the file needs {tuple(want.shape)} and {want.dtype}")
@@ -351,6 +440,12 @@ def continued_from(path: str | os.PathLike, agent: Agent) -> dict[str, Any]:
     record = {"file": Path(path).name, "env_options": agent.env_options, "metrics": agent.metrics}
     if "init_from" in agent.extra:
         record["init_from"] = agent.extra["init_from"]
+    depth, earlier = 0, record
+    while isinstance(earlier, dict):
+        depth, earlier = depth + 1, earlier.get("init_from")
+        if depth > MAX_INIT_CHAIN:
+            raise ValueError(f"{path} records more than {MAX_INIT_CHAIN} earlier trainings (extra['init_from'] "
+                             "nested that deep); continuing it would make a checkpoint that cannot be saved")
     return record
 
 

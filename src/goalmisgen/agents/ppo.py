@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -34,7 +35,7 @@ from tqdm.auto import tqdm
 from goalmisgen.agents.networks import ACTOR_CRITIC_NETWORKS, make_network
 from goalmisgen.curricula import CURRICULA, LevelSource, make_sampler, positive_value_loss
 from goalmisgen.envs.spec import GAMES, game, grid_games
-from goalmisgen.validation import check_choice, check_float, check_int
+from goalmisgen.validation import check_choice, check_float, check_int, check_seed
 
 
 @dataclass
@@ -89,7 +90,7 @@ class PPOConfig:
     def __post_init__(self):
         for name in ("total_steps", "num_envs", "num_steps", "update_epochs", "num_minibatches", "hidden", "torch_threads"):
             setattr(self, name, check_int(name, getattr(self, name), low=1))
-        self.seed = check_int("seed", self.seed, low=0)
+        self.seed = check_seed(self.seed)
         for name in ("gamma", "gae_lambda", "clip_coef"):
             setattr(self, name, check_float(name, getattr(self, name), low=0.0, high=1.0, low_open=True))
         for name in ("learning_rate", "ent_coef", "vf_coef", "max_grad_norm"):
@@ -119,6 +120,16 @@ class PPOConfig:
     @property
     def num_iterations(self) -> int:
         return max(1, self.total_steps // self.batch_size)
+
+    @property
+    def steps_note(self) -> str | None:
+        """What training will do instead of ``total_steps`` if that is not a whole number of
+        rollouts (it runs ``num_iterations`` rollouts of ``batch_size`` steps); None if it is."""
+        steps = self.num_iterations * self.batch_size
+        if steps == self.total_steps:
+            return None
+        return (f"total_steps={self.total_steps:,} is rounded {'up' if steps > self.total_steps else 'down'} to "
+                f"{steps:,}: training runs whole rollouts of num_envs * num_steps = {self.batch_size:,} steps")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -331,6 +342,8 @@ def train(
     return of recent episodes, live.
     Same config and seed give the same result on a CPU.
     """
+    if config.num_iterations * config.batch_size > config.total_steps:  # more than asked for: say so
+        warnings.warn(config.steps_note, stacklevel=2)
     torch.set_num_threads(config.torch_threads)
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)

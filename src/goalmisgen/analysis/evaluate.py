@@ -14,6 +14,7 @@ and summarized with Wilson intervals for the rates and bootstrap intervals for t
 from __future__ import annotations
 
 import importlib
+import os
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ import pandas as pd
 from goalmisgen.analysis.evaluation import Evaluation, check_levels, play_once, summarize
 from goalmisgen.envs.grid.options import HELD_OUT_START
 from goalmisgen.envs.spec import GAMES, SHIFTS, game, grid_games
-from goalmisgen.validation import check_bool, check_choice, check_int
+from goalmisgen.validation import check_bool, check_choice, check_seed
 
 
 def _check_options(options) -> None:
@@ -93,7 +94,7 @@ def evaluate_game(agent, n_levels: int = 1000, start_level: int = HELD_OUT_START
     n_levels, start_level = check_levels(n_levels, start_level)
     check_choice("shift", shift, SHIFTS)
     deterministic = check_bool("deterministic", deterministic)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     seeds = np.arange(start_level, start_level + n_levels, dtype=np.int64)
     played = played_options(agent, shift, options)
     df = spec.goals.annotate(play_game_levels(agent, seeds, shift, options, deterministic=deterministic, seed=seed))
@@ -125,6 +126,13 @@ def evaluate(agent, n_levels: int = 1000, start_level: int | None = None, determ
         game_options: options of the game's own evaluator (CoinRun: ``coin_placement``,
             ``filter_runs``, ``interventions``); a game evaluated generically takes none.
     """
+    if isinstance(agent, (str, os.PathLike)):
+        raise ValueError(f"agent={str(agent)!r} is not allowed: evaluate needs a loaded agent, not a path; load it "
+                         f"first: evaluate(load_agent({str(agent)!r}))")
+    if not callable(getattr(agent, "act", None)):
+        raise ValueError(f"agent={agent!r} is not allowed: evaluate needs an agent with act(obs, deterministic), "
+                         "env and env_options, e.g. from goalmisgen.agents.load_agent")
+    check_seed(seed)
     spec = game(check_choice("agent.env", getattr(agent, "env", "coinrun"), sorted(GAMES)))
     if spec.evaluator is not None:
         module, function = spec.evaluator.split(":")

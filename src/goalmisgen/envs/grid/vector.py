@@ -16,7 +16,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from goalmisgen.envs.grid.draw import CELL, render_top_down
 from goalmisgen.envs.grid.levels import LevelBatch, LevelQueue
 from goalmisgen.envs.grid.options import MAX_LEVEL_SEED, GridOptions
-from goalmisgen.validation import check_choice, check_int, check_int_array, check_known_keys
+from goalmisgen.validation import check_choice, check_int, check_int_array, check_known_keys, check_seed
 
 
 class GridState:
@@ -122,9 +122,8 @@ class GridVecEnv(VectorEnv):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Start new episodes in every env (see the class docstring for ``options``)."""
         if seed is not None:
-            seed = check_int("seed", seed, low=0)
-        options = options or {}
-        check_known_keys("reset option(s)", options, ("levels", "level_seeds"))
+            seed = check_seed(seed)
+        options = _reset_options(options, ("levels", "level_seeds"))
         super().reset(seed=seed)
         if seed is not None:
             self._levels.seed(seed)
@@ -176,6 +175,15 @@ class GridVecEnv(VectorEnv):
         return self.state.render(0)
 
 
+def _reset_options(options, allowed: tuple[str, ...]) -> dict:
+    """A copy of ``reset``'s ``options`` (None: none); ValueError unless it is a dict of ``allowed`` keys."""
+    if options is not None and not isinstance(options, dict):
+        raise ValueError(f"options={options!r} is not allowed: options must be None or a dict with the keys {list(allowed)}")
+    options = dict(options or {})
+    check_known_keys("reset option(s)", options, allowed)
+    return options
+
+
 class GridEnv(gymnasium.Env):
     """One episode at a time: a view of a one-env ``GridVecEnv`` with autoreset off.
 
@@ -203,10 +211,9 @@ class GridEnv(gymnasium.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         if seed is not None:
-            seed = check_int("seed", seed, low=0)
+            seed = check_seed(seed)
         super().reset(seed=seed)
-        options = dict(options or {})
-        check_known_keys("reset option(s)", options, ("levels", "level_seed"))
+        options = _reset_options(options, ("levels", "level_seed"))
         if "level_seed" in options:
             level = check_int("level_seed", options.pop("level_seed"), low=0, high=MAX_LEVEL_SEED)
             options["level_seeds"] = np.array([level])
