@@ -60,7 +60,7 @@ import torch
 from torch import nn
 
 from goalmisgen.agents.networks import ClonePolicy, make_network
-from goalmisgen.validation import check_choice, check_float, check_int
+from goalmisgen.validation import check_choice, check_float, check_int, check_seed
 
 INPUTS = ("confounded", "original", "state")
 NUM_ACTIONS = 3
@@ -134,7 +134,7 @@ def rollout(policy, n_episodes: int, seed: int) -> dict:
 def demonstrations(n_episodes: int = 3, seed: int = 0) -> Demonstrations:
     """Expert play on ``n_episodes`` episodes (about 100 to 120 steps each)."""
     n_episodes = check_int("n_episodes", n_episodes, low=1, high=10_000)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     play = rollout(lambda obs, prev: expert_action(obs), n_episodes, seed)
     return Demonstrations(np.concatenate(play["episode_obs"]), np.concatenate(play["episode_actions"]),
                           np.concatenate(play["episode_previous"]))
@@ -169,7 +169,7 @@ def train_clone(demos: Demonstrations, inputs: str, seed: int = 0, epochs: int =
         (the clone in eval mode, its final training loss in nats per sample).
     """
     inputs = check_choice("inputs", inputs, INPUTS)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     epochs = check_int("epochs", epochs, low=1, high=100_000)
     learning_rate = check_float("learning_rate", learning_rate, low=0.0, low_open=True)
     sensor_noise = check_float("sensor_noise", sensor_noise, low=0.0)
@@ -213,7 +213,7 @@ def nuisance_effect(clone: ClonePolicy, inputs: str, seed: int = 0, n_episodes: 
     intervention on the random-action slot; 0.0 for "state" (the clone cannot see the previous
     action). A float in [0, 1]; 0.0 for a clone that ignores the slot."""
     inputs = check_choice("inputs", inputs, INPUTS)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     sensor_noise = check_float("sensor_noise", sensor_noise, low=0.0)
     if inputs == "state":
         return 0.0
@@ -233,7 +233,7 @@ def evaluate_clone(clone: ClonePolicy, inputs: str, seed: int = 0, n_eval_episod
     Returns {"successes", "n_episodes", "success_rate", "mean_steps", "nuisance_effect"} (the last
     from ``nuisance_effect``)."""
     inputs = check_choice("inputs", inputs, INPUTS)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     n_eval_episodes = check_int("n_eval_episodes", n_eval_episodes, low=1, high=10_000)
     sensor_noise = check_float("sensor_noise", sensor_noise, low=0.0)
     play = rollout(clone_policy(clone, inputs, seed, sensor_noise), n_eval_episodes, seed=1000 * seed + 500)
@@ -250,7 +250,7 @@ def clone_and_evaluate(inputs: str, seed: int = 0, n_demo_episodes: int = 3, n_e
     "train_loss", "n_samples", "successes", "n_episodes", "success_rate", "mean_steps",
     "nuisance_effect"}."""
     n_eval_episodes = check_int("n_eval_episodes", n_eval_episodes, low=1, high=10_000)
-    demos = demonstrations(n_demo_episodes, seed=1000 * check_int("seed", seed, low=0))
+    demos = demonstrations(n_demo_episodes, seed=1000 * check_seed(seed))
     clone, loss = train_clone(demos, inputs, seed=seed, sensor_noise=sensor_noise)
     return {"method": "bc", "inputs": inputs, "seed": seed, "train_loss": loss, "n_samples": int(len(demos.actions)),
             **evaluate_clone(clone, inputs, seed, n_eval_episodes, sensor_noise)}
@@ -279,7 +279,7 @@ def dagger(inputs: str, seed: int = 0, rounds: int = 1, episodes_per_round: int 
         (rounds + 1,), round 0 first).
     """
     inputs = check_choice("inputs", inputs, INPUTS)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     rounds = check_int("rounds", rounds, low=0, high=20)
     episodes_per_round = check_int("episodes_per_round", episodes_per_round, low=1, high=20)
     sensor_noise = check_float("sensor_noise", sensor_noise, low=0.0)

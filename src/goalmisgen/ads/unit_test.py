@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from goalmisgen.validation import check_float, check_int
+from goalmisgen.validation import check_float, check_int, check_seed
 
 COOPERATE = 1
 DEFECT = 0
@@ -132,7 +132,7 @@ def simulate_interval_fitness(
     p_cooperate = check_float("p_cooperate", p_cooperate, low=0.0, high=1.0)
     first_state = check_float("first_state", first_state, low=0.0, high=1.0)
     n_learners = check_int("n_learners", n_learners, low=1)
-    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    rng = np.random.default_rng(check_seed(seed))
     state = (rng.random(n_learners) < first_state).astype(np.float64)
     total = np.zeros(n_learners)
     for _ in range(interval):

@@ -25,7 +25,7 @@ from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CHANNELS, physics_step
 from goalmisgen.envs.grid.search import shortest_paths
 from goalmisgen.envs.maze import ACTIONS as ACTIONS_KC
-from goalmisgen.validation import check_bool, check_int
+from goalmisgen.validation import check_bool, check_int, check_seed
 
 _SOLID, _LAVA, _ENEMY, _AGENT, _NEXT = (CHANNELS.index(c) for c in ("solid", "lava", "enemy", "agent", "enemy_next"))
 FORWARD_ACTIONS = tuple(ACTIONS.index(a) for a in ("noop", "right", "jump", "jump_right"))
@@ -96,7 +96,7 @@ class GoRightAgent:
 
     def seed(self, seed: int) -> None:
         """The planner is deterministic; seeding does nothing (kept for the agent interface)."""
-        check_int("seed", seed, low=0)
+        check_seed(seed)
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         """Actions for a batch of observations.
@@ -159,7 +159,7 @@ class RandomAgent:
 
     def seed(self, seed: int) -> None:
         """Restart the action sampling from ``seed``."""
-        self._rng = np.random.default_rng(check_int("seed", seed, low=0))
+        self._rng = np.random.default_rng(check_seed(seed))
 
     def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
         """(B,) int64 uniformly random actions for (B, ...) observations (``deterministic`` is ignored)."""

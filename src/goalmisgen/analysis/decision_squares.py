@@ -11,7 +11,7 @@ from scipy.optimize import minimize
 
 from goalmisgen.analysis.stats import rate_ci
 from goalmisgen.envs.maze.decision_squares import FEATURES
-from goalmisgen.validation import check_float, check_int
+from goalmisgen.validation import check_float, check_seed
 
 def _fit(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, np.ndarray]:
     """Minimize mean log-loss + alpha * |w|_1 over (intercept b, weights w).
@@ -60,7 +60,7 @@ def fit_l1_logistic(table: pd.DataFrame, outcome: str = "cheese_collected", feat
         raise ValueError(f"the table lacks the column(s) {missing}; it has {sorted(table.columns)}")
     alpha = check_float("alpha", alpha, low=0.0)
     test_fraction = check_float("test_fraction", test_fraction, low=0.0, high=1.0, low_open=True, high_open=True)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     X = table[features].to_numpy(dtype=float)
     y = table[outcome].to_numpy(dtype=float)
     n_test = int(round(test_fraction * len(y)))

@@ -66,14 +66,15 @@ def play_game_levels(agent, level_seeds, shift: str = "test", options: dict | No
     obs, _ = env.reset(seed=seed, options={"level_seeds": seeds})
     if hasattr(agent, "seed"):
         agent.seed(seed)
-    state, visited, after = env.state, None, None
+    state = env.state
+    visited = np.zeros((n, state.grid, state.grid), dtype=bool) if record_path else None
     if record_path:
-        visited = np.zeros((n, state.grid, state.grid), dtype=bool)
         visited[np.arange(n), state.x, state.y] = True
 
-        def after(ids):
-            visited[ids, state.x[ids], state.y[ids]] = True
-    stats = play_once(env, agent, obs, deterministic, after_step=after)
+    def visit(ids):
+        visited[ids, state.x[ids], state.y[ids]] = True
+
+    stats = play_once(env, agent, obs, deterministic, after_step=visit if record_path else None)
     df = pd.DataFrame({"level_seed": seeds, **{k: v for k, v in stats.items() if k != "level_seed"}})
     return (df, visited) if record_path else df
 

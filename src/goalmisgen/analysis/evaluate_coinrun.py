@@ -23,7 +23,7 @@ from goalmisgen.analysis.stats import paired_difference_ci
 from goalmisgen.envs.coinrun import GOALS, HELD_OUT_START, CoinRunGridVecEnv, CoinRunOptions
 from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun.interventions import Intervention, describe, do
-from goalmisgen.validation import check_bool, check_choice, check_int
+from goalmisgen.validation import check_bool, check_choice, check_int, check_seed
 
 GRID_COLUMNS = ("coin_collected", "reached_end", "passed_end", "died", "timed_out", "steps", "max_x",
                 "end_x", "final_x", "final_y")
@@ -79,14 +79,14 @@ def play_levels(agent, level_seeds, coin_placement: str = "end", interventions=(
     obs, _ = env.reset(seed=seed, options={"levels": levels})
     if hasattr(agent, "seed"):
         agent.seed(seed)
-    visited, after = None, None
+    visited = np.zeros((n, env.options.width, lv.GRID_HEIGHT), dtype=bool) if record_path else None
     if record_path:
-        visited = np.zeros((n, env.options.width, lv.GRID_HEIGHT), dtype=bool)
         visited[np.arange(n), env.state.x, env.state.y] = True
 
-        def after(ids):
-            visited[ids, env.state.x[ids], env.state.y[ids]] = True
-    stats = play_once(env, agent, obs, deterministic, after_step=after)
+    def visit(ids):
+        visited[ids, env.state.x[ids], env.state.y[ids]] = True
+
+    stats = play_once(env, agent, obs, deterministic, after_step=visit if record_path else None)
     df = pd.DataFrame({"level_seed": seeds})
     for k in GRID_COLUMNS:
         df[k] = stats[k].astype(bool) if k in ("coin_collected", "reached_end", "passed_end", "died", "timed_out") else stats[k].astype(np.int64)
@@ -155,7 +155,7 @@ def evaluate_coinrun(
     check_choice("coin_placement", coin_placement, lv.COIN_PLACEMENTS)
     filter_runs = check_int("filter_runs", filter_runs, low=0, high=100)
     deterministic = check_bool("deterministic", deterministic)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     seeds = np.arange(start_level, start_level + n_levels, dtype=np.int64)
     df = score(play_levels(agent, seeds, coin_placement, interventions, deterministic=deterministic, seed=seed))
     if filter_runs:

@@ -38,7 +38,7 @@ from goalmisgen.analysis.trajectories import Trajectories
 from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import ACTIONS, CoinRunOptions, CoinRunState, physics_step
 from goalmisgen.envs.coinrun.solver import ENEMY_PERIOD_LCM
-from goalmisgen.validation import check_choice, check_float, check_int
+from goalmisgen.validation import check_choice, check_float, check_int, check_seed
 
 GOALS = ("coin", "end")
 """Goals with target cells; "none" (the random policy) is always compared too."""
@@ -255,7 +255,7 @@ def infer_goals(trajectories: Trajectories, goals=GOALS, values: dict | None = N
     if missing:
         raise ValueError(f"values lacks the goal(s) {missing}: pass goal_values(levels, goals)")
     n_boot = check_int("n_boot", n_boot, low=100)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
     tr = trajectories
     n = len(tr.levels)

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from scipy import stats as _scipy_stats
 
-from goalmisgen.validation import check_bool, check_choice, check_float, check_int
+from goalmisgen.validation import check_bool, check_choice, check_float, check_int, check_seed
 
 _NAN = float("nan")
 _CHUNK = 256  # bootstrap resamples computed together (bounds memory at about _CHUNK * n_levels)
@@ -33,7 +33,7 @@ _CHUNK = 256  # bootstrap resamples computed together (bounds memory at about _C
 def _check_common(n_boot, level, seed) -> tuple[int, float, int]:
     n_boot = check_int("n_boot", n_boot, low=100)
     level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     return n_boot, level, seed
 
 

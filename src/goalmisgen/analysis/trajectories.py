@@ -14,7 +14,7 @@ import numpy as np
 from goalmisgen.analysis.evaluation import play_once
 from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import CoinRunGridVecEnv
-from goalmisgen.validation import check_bool, check_int
+from goalmisgen.validation import check_bool, check_int, check_seed
 
 
 @dataclass
@@ -61,7 +61,7 @@ def record_trajectories(agent, levels: lv.CoinRunLevels, max_steps: int = 200, d
         raise ValueError(f"levels={type(levels).__name__} is not allowed: levels must be CoinRunLevels (from generate_levels)")
     max_steps = check_int("max_steps", max_steps, low=1, high=10_000)
     deterministic = check_bool("deterministic", deterministic)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     n = len(levels)
     if n == 0:
         raise ValueError("levels is empty: record_trajectories needs at least one level")

@@ -17,7 +17,7 @@ import torch
 from goalmisgen.analysis.evaluation import play_once
 from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import COIN_REWARD, CoinRunGridVecEnv
-from goalmisgen.validation import check_float, check_int
+from goalmisgen.validation import check_float, check_int, check_seed
 
 
 def value_trace(agent, levels: lv.CoinRunLevels, gamma: float | None = None, max_steps: int = 200,
@@ -46,7 +46,7 @@ def value_trace(agent, levels: lv.CoinRunLevels, gamma: float | None = None, max
         gamma = agent.config.get("gamma") if isinstance(agent.config, dict) else agent.config.gamma
     gamma = check_float("gamma", gamma, low=0.0, high=1.0)
     max_steps = check_int("max_steps", max_steps, low=1, high=10_000)
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     n = len(levels)
     view = {k: v for k, v in agent.env_options.items() if k == "view_radius"}
     env = CoinRunGridVecEnv(num_envs=n, max_steps=max_steps, num_sections=levels.enemy_x0.shape[1], **view)

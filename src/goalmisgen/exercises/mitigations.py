@@ -33,7 +33,7 @@ import numpy as np
 from goalmisgen.curricula import positive_value_loss
 from goalmisgen.exercises._check import CheckFailed, call, checker, share_answer
 from goalmisgen.exercises.quiz import Choice, Question
-from goalmisgen.validation import check_float, check_int
+from goalmisgen.validation import check_float, check_int, check_seed
 
 # ---------------------------------------------------------------- the sweep's manifest
 
@@ -256,7 +256,7 @@ def fresh_replay_share(alpha: float = ALPHA, steps: int = PREDICT_STEPS, seed: i
     dict per PPO iteration with ``steps``, ``levels_played`` and ``distinguishing_share``). Shows a
     progress bar while it trains; cached per arguments, so a later call returns the same run."""
     return _fresh_replay_share(check_float("alpha", alpha, low=0.0, high=1.0),
-                               check_int("steps", steps, low=1, high=10_000_000), check_int("seed", seed, low=0))
+                               check_int("steps", steps, low=1, high=10_000_000), check_seed(seed))
 
 
 @functools.cache

@@ -31,9 +31,9 @@ SUPPORT_COLUMNS = ("coin_on_ledge", "ledge_coin_collected", "ledge_reached_end",
 
 def support_configs(seeds=SUPPORT_SEEDS, steps: int = RANDOMIZATION_STEPS, n_levels: int = SUPPORT_LEVELS) -> list[dict]:
     """One trial config per seed of the agents trained with the moved coin always on the floor."""
-    from goalmisgen.validation import check_int
+    from goalmisgen.validation import check_int, check_seed
 
-    seeds = [check_int("seed", s, low=0) for s in seeds]
+    seeds = [check_seed(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds=[] is not allowed: give at least one seed")
     return [{"coin_support": "ground", "random_fraction": SUPPORT_FRACTION, "seed": s,

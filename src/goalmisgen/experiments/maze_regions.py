@@ -57,10 +57,10 @@ class MazeRegionGrid:
 def maze_region_configs(grid: MazeRegionGrid = MazeRegionGrid()) -> list[dict]:
     """One ``maze_region_trial`` config per (k, seed) of ``grid``, k outermost; ValueError naming
     the first bad value."""
-    from goalmisgen.validation import check_int
+    from goalmisgen.validation import check_int, check_seed
 
     regions = [check_int("cheese_region", k, low=1, high=15) for k in grid.regions]
-    seeds = [check_int("seed", s, low=0) for s in grid.seeds]
+    seeds = [check_seed(s) for s in grid.seeds]
     if not regions or not seeds:
         raise ValueError(f"regions={regions!r}, seeds={seeds!r} are not allowed: both must be non-empty")
     if len(set(regions)) != len(regions) or len(set(seeds)) != len(seeds):

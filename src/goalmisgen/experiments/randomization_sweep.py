@@ -50,10 +50,10 @@ class CoinGrid:
 def randomization_configs(grid: CoinGrid = CoinGrid()) -> list[dict]:
     """One trial config per (fraction, seed) of ``grid``, fractions outermost (see
     ``randomization_trial``); ValueError naming the first bad value."""
-    from goalmisgen.validation import check_float, check_int
+    from goalmisgen.validation import check_float, check_int, check_seed
 
     fractions = [check_float("random_fraction", p, low=0.0, high=1.0) for p in grid.fractions]
-    seeds = [check_int("seed", s, low=0) for s in grid.seeds]
+    seeds = [check_seed(s) for s in grid.seeds]
     if not fractions or not seeds:
         raise ValueError(f"fractions={fractions!r}, seeds={seeds!r} are not allowed: both must be non-empty")
     steps = check_int("steps", grid.steps, low=1)
