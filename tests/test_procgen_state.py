@@ -29,8 +29,8 @@ def synthetic_state(level_seed: int = 7) -> ps.CoinRunSavedState:
     step = np.zeros(1, ps.STEP)
     step[["timeout", "current_level_seed", "default_action", "last_reward"]] = (1000, level_seed, 4, -1)
     player = np.zeros(1, ps.ENTITY)
-    player[["x", "y", "rx", "ry", "alpha", "health", "grow_rate", "alpha_decay", "expire_time", "auto_erase"]] = (
-        1.5, 1.5787, 0.5, 0.5787, 1, 1, 1, 1, -1, 1
+    player[["x", "y", "rx", "ry", "alpha", "health", "grow_rate", "alpha_decay", "friction", "expire_time", "auto_erase"]] = (
+        1.5, 1.5787, 0.5, 0.5787, 1, 1, 1, 1, 1, -1, 1
     )
     view = np.zeros(1, ps.VIEW)
     view[["char_dim", "mixrate", "maxspeed", "max_jump", "center_x", "center_y"]] = (5, 0.2, 0.5, 1.5, 1.5, 1.5787)

@@ -28,9 +28,11 @@ Why every check
 ``set_state`` in C++ has no error path back to Python: a failed ``fassert``, an out-of-range asset
 index or a NaN position ends the whole process (a notebook kernel dies). So ``parse_state`` accepts
 only a state that the C++ can read back safely and raises ``ValueError`` for anything else: wrong
-length or sentinel, another game, a grid that is not 64 x 64, cell or entity kinds that CoinRun
-never makes, theme and background indices out of range, non-finite or far-away positions, an empty
-level-seed range (the C++ would divide by zero), or generator text that is not an mt19937 state.
+length or sentinel, another game, a grid that is not 64 x 64, cell or entity kinds (or an entity
+drawn with another kind's image) that CoinRun never makes, theme and background indices out of
+range, non-finite or far-away positions, an empty level-seed range (the C++ would divide by zero),
+generator text that is not an mt19937 state, or any flag, action or counter outside the values
+CoinRun gives it (``INT_RANGES``; the few int fields not bounded there are only seeds).
 ``check_compatible`` also rejects a state saved under other options (``set_state`` would
 silently switch the env to those options).
 
@@ -79,7 +81,10 @@ CELL_KINDS = frozenset({GOAL, WALL_MID, WALL_TOP, LAVA_MID, LAVA_TOP, ENEMY_BARR
 
 # Entity types, and the images CoinRun draws with their number of themes (asset variants).
 PLAYER, SAW, SAW2, ENEMY, ENEMY1, ENEMY2, CRATE, TRAIL = 0, 2, 3, 5, 6, 7, 20, 59
-ENTITY_TYPES = frozenset({PLAYER, SAW, ENEMY, CRATE, TRAIL})
+ENTITY_IMAGES = {PLAYER: (PLAYER,), SAW: (SAW, SAW2), ENEMY: (ENEMY1, ENEMY2), CRATE: (CRATE,), TRAIL: (TRAIL,)}
+"""The entity types CoinRun makes and the images it draws each with (saws and enemies switch
+between two every step, keeping their image_theme)."""
+ENTITY_TYPES = frozenset(ENTITY_IMAGES)
 IMAGE_THEMES = {PLAYER: 5, SAW: 1, SAW2: 1, ENEMY1: 9, ENEMY2: 9, CRATE: 4, TRAIL: 1}
 
 COIN_PLACEMENTS = ("end", "random", "none")
@@ -298,7 +303,7 @@ def _check_range(value, low, high, what: str) -> None:
 FLOAT_RANGES = {
     "entity": {
         "x": (-2.0, 66.0), "y": (-2.0, 66.0), "vx": (-2.0, 2.0), "vy": (-2.0, 2.0), "rx": (0.0, 1.0),
-        "ry": (0.0, 1.0), "alpha": (0.0, 1.0), "grow_rate": (0.0, 2.0), "alpha_decay": (0.0, 1.0),
+        "ry": (0.0, 1.0), "alpha": (0.0, 1.0), "grow_rate": (0.0, 2.0), "alpha_decay": (0.0, 1.0), "friction": (1.0, 1.0),
     },
     "view": {
         "bg_tile_ratio": (0.0, 0.0), "bg_pct_x": (0.0, 1.0), "char_dim": (5.0, 5.0), "mixrate": (0.2, 0.2),
@@ -310,6 +315,60 @@ FLOAT_RANGES = {
 """Float fields with a tighter range than +-POSITION_LIMIT: CoinRun's constants (its physics and
 drawing parameters) and what sizes, speeds and positions it produces, with a margin. Loop counts
 and cell indices in the C++ are computed from these."""
+
+
+TIMEOUT = 1000
+"""CoinRun's episode length in steps (``Game::timeout``); ``cur_time`` stays below it."""
+COUNTER_LIMIT = 2**20
+"""A generous bound for per-entity step counters (an entity lives at most one 1000-step episode)."""
+BOOL = (0, 1)
+INT_RANGES = {
+    "options": {
+        "paint_vel_info": BOOL, "use_monochrome_assets": BOOL, "restrict_themes": BOOL, "use_backgrounds": BOOL,
+        "center_agent": BOOL, "debug_mode": (0, 15), "use_sequential_levels": BOOL, "use_easy_jump": BOOL,
+        "plain_assets": BOOL, "physics_mode": BOOL, "grid_step": (0, 0), "game_type": (0, 0), "game_n": (0, 2**31 - 1),
+    },
+    "step": {
+        "done": BOOL, "level_complete": BOOL, "action": (0, 14), "timeout": (TIMEOUT, TIMEOUT),
+        "episodes_remaining": BOOL, "episode_done": BOOL, "last_reward_timer": (0, 10), "default_action": (0, 14),
+        "cur_time": (0, TIMEOUT),
+    },
+    "entity": {
+        "render_z": (-1, 1), "will_erase": BOOL, "collides_with_entities": BOOL, "is_reflected": BOOL,
+        "fire_time": (-1, COUNTER_LIMIT), "spawn_time": (-1, COUNTER_LIMIT), "life_time": (0, COUNTER_LIMIT),
+        "expire_time": (-1, COUNTER_LIMIT), "use_abs_coords": BOOL, "smart_step": BOOL, "avoids_collisions": BOOL,
+        "auto_erase": BOOL,
+    },
+    "view": {
+        "use_procgen_background": (0, 0), "last_move_action": (0, 8), "move_action": (0, 8), "special_action": (0, 6),
+        "random_agent_start": BOOL, "has_useful_vel_info": BOOL, "step_rand_int": (0, 999_999),
+    },
+    "coinrun": {"has_support": BOOL, "facing_right": BOOL, "is_on_crate": BOOL},
+}
+"""Int fields and the values CoinRun gives them (booleans 0/1, actions 0..14 and their move/special
+parts, counters non-negative), measured over thousands of real states of both modes. The C++ reads
+them as flags, indices or counts: ``use_procgen_background=1`` makes the game draw over the shared
+background images and ``free()`` a static vector when the env is closed (abort)."""
+CHECKED_ELSEWHERE = {
+    "options": {"use_generated_assets", "distribution_mode", "level_seed_low", "level_seed_high"},
+    "step": {"is_waiting_for_step"},
+    "entity": {"type", "image_type", "image_theme"},
+    "view": {"background_index"},
+    "world": {"main_width", "main_height", "out_of_bounds_object"},
+    "coinrun": {"wall_theme"},
+}
+"""Int fields ``check_values`` tests on their own (kinds, theme indices, the level-seed range)."""
+HARMLESS_INTS = {"step": {"current_level_seed", "prev_level_seed", "fixed_asset_seed"}}
+"""Int fields the C++ only uses as random seeds (``fixed_asset_seed`` seeds generated assets, which
+CoinRun never draws): any value is safe."""
+
+
+def _check_ints(records: np.ndarray, what: str) -> None:
+    """Every int field of ``records`` named in ``INT_RANGES[what]`` must be in its range."""
+    for name, (low, high) in INT_RANGES.get(what, {}).items():
+        bad = (records[name] < low) | (records[name] > high)
+        if bad.any():
+            raise ValueError(f"{what}.{name}={int(records[name][bad][0])} is out of range; CoinRun keeps it in [{low}, {high}]")
 
 
 def _check_floats(records: np.ndarray, what: str) -> None:
@@ -345,26 +404,31 @@ def check_values(state: CoinRunSavedState) -> None:
         raise ValueError("level_seed_rand_gen and rand_gen must be seeded (is_seeded=1): the game draws from them every step")
     if state.step["is_waiting_for_step"][0] != 0:
         raise ValueError(f"is_waiting_for_step={state.step['is_waiting_for_step'][0]}; a saved game is never mid-step (0)")
+    _check_ints(state.options, "options")
+    _check_ints(state.step, "step")
     _check_floats(state.step, "step")
     if state.grid_size != GRID_W * GRID_H:
         raise ValueError(f"grid_size={state.grid_size}; CoinRun's grid has {GRID_W * GRID_H} cells")
     e = state.entities
-    bad_type = ~np.isin(e["type"], list(ENTITY_TYPES))
-    if bad_type.any():
-        raise ValueError(f"entity type {int(e['type'][bad_type][0])} is not one CoinRun makes; allowed {sorted(ENTITY_TYPES)}")
-    for image_type, theme in zip(e["image_type"].tolist(), e["image_theme"].tolist()):
-        if image_type not in IMAGE_THEMES:
-            raise ValueError(f"entity image_type {image_type} is not one CoinRun draws; allowed {sorted(IMAGE_THEMES)}")
-        if not 0 <= theme < IMAGE_THEMES[image_type]:
-            raise ValueError(f"entity image_theme {theme} is out of range for image_type {image_type}; allowed 0..{IMAGE_THEMES[image_type] - 1}")
-    if not np.any(e["type"] == PLAYER):
-        raise ValueError("the state has no player entity")
+    for kind, image_type, theme in zip(e["type"].tolist(), e["image_type"].tolist(), e["image_theme"].tolist()):
+        if kind not in ENTITY_IMAGES:
+            raise ValueError(f"entity type {kind} is not one CoinRun makes; allowed {sorted(ENTITY_TYPES)}")
+        if image_type not in ENTITY_IMAGES[kind]:
+            raise ValueError(f"entity image_type {image_type} is not one CoinRun draws for entity type {kind}; allowed {list(ENTITY_IMAGES[kind])}")
+        themes = min(IMAGE_THEMES[image] for image in ENTITY_IMAGES[kind])
+        if not 0 <= theme < themes:
+            raise ValueError(f"entity image_theme {theme} is out of range for image_type {image_type}; allowed 0..{themes - 1}")
+    players = int(np.count_nonzero(e["type"] == PLAYER))
+    if players != 1:
+        raise ValueError(f"the state has {players} player entities; CoinRun has exactly one")
     player = e[state.player_index]
     if player["will_erase"] != 0 or player["expire_time"] > 0:
         raise ValueError(f"the player is marked for removal (will_erase={player['will_erase']}, expire_time={player['expire_time']})")
+    _check_ints(e, "entity")
     _check_floats(e, "entity")
     v, w, c = state.view[0], state.world[0], state.coinrun[0]
     _check_range(int(v["background_index"]), 0, NUM_BACKGROUNDS - 1, "background_index")
+    _check_ints(state.view, "view")
     _check_floats(state.view, "view")
     if (int(w["main_width"]), int(w["main_height"])) != (GRID_W, GRID_H):
         raise ValueError(f"main_width={w['main_width']}, main_height={w['main_height']}; CoinRun's world is 64 x 64")
@@ -376,6 +440,7 @@ def check_values(state: CoinRunSavedState) -> None:
         y, x = np.argwhere(bad_cell)[0]
         raise ValueError(f"grid cell ({x}, {y}) holds {state.grid[y, x]}; CoinRun cells are {sorted(CELL_KINDS)}")
     _check_range(int(c["wall_theme"]), 0, NUM_GROUND_THEMES - 1, "wall_theme")
+    _check_ints(state.coinrun, "coinrun")
     _check_floats(state.coinrun, "coinrun")
 
 
