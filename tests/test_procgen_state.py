@@ -158,6 +158,63 @@ def test_bad_placements_and_seed_ranges_are_rejected():
         ps.set_level_seed_range(synthetic_state(), 5, 5)
 
 
+SECTIONS = {"options": "options", "step": "step", "entity": "entities", "view": "view", "world": "world", "coinrun": "coinrun"}
+
+
+def test_every_int_field_is_bounded_checked_on_its_own_or_only_a_seed():
+    for what, attr in SECTIONS.items():
+        records = getattr(synthetic_state(), attr)
+        ints = {name for name in records.dtype.names if records.dtype[name].kind == "i"}
+        covered = set(ps.INT_RANGES.get(what, {})) | ps.CHECKED_ELSEWHERE.get(what, set()) | ps.HARMLESS_INTS.get(what, set())
+        assert ints == covered, f"{what}: unaccounted {sorted(ints - covered)}, unknown {sorted(covered - ints)}"
+
+
+INT_PROBES = [
+    (what, name, value)
+    for what, ranges in ps.INT_RANGES.items()
+    for name, (low, high) in ranges.items()
+    for value in (low - 1, high + 1, -(2**31), 2**31 - 1)
+    if not low <= value <= high and -(2**31) <= value < 2**31
+]
+
+
+@pytest.mark.parametrize(("what", "name", "value"), INT_PROBES, ids=[f"{w}.{n}={v}" for w, n, v in INT_PROBES])
+def test_an_int_field_out_of_coinruns_range_is_refused_naming_it(what, name, value):
+    """Flags, actions and counters the C++ reads (use_procgen_background=1 aborts the process when
+    the env is closed) are refused with a message naming the field and the value."""
+    state = synthetic_state()
+    getattr(state, SECTIONS[what])[name][0] = value
+    with pytest.raises(ValueError, match=re.escape(f"{what}.{name}={value} is out of range")):
+        ps.parse_state(state.to_bytes())
+
+
+def _with_entity(kind: int, image_type: int, theme: int = 0) -> ps.CoinRunSavedState:
+    state = synthetic_state()
+    other = state.entities.copy()
+    other[["x", "type", "image_type", "image_theme", "render_z"]] = (3.5, kind, image_type, theme, 0)
+    state.entities = np.concatenate([state.entities, other])
+    return state
+
+
+@pytest.mark.parametrize(
+    ("kind", "image_type", "theme", "message"),
+    [
+        (ps.SAW, ps.CRATE, 3, "image_type 20 is not one CoinRun draws for entity type 2"),
+        (ps.SAW, ps.ENEMY1, 0, "image_type 6 is not one CoinRun draws for entity type 2"),
+        (ps.ENEMY, ps.SAW, 0, "image_type 2 is not one CoinRun draws for entity type 5"),
+        (ps.CRATE, ps.CRATE, 4, "image_theme 4 is out of range"),
+        (ps.PLAYER, ps.PLAYER, 0, "2 player entities"),
+    ],
+    ids=["crate-turned-saw", "saw-with-enemy-image", "enemy-with-saw-image", "crate-theme-4", "second-player"],
+)
+def test_an_entity_drawn_with_another_kinds_image_is_refused(kind, image_type, theme, message):
+    """A crate whose type is set to a saw kept its crate theme (3); CoinRun then draws it as a saw,
+    which has one theme, and the C++ read past its asset list (segfault)."""
+    ps.parse_state(_with_entity(ps.CRATE, ps.CRATE, 3).to_bytes())
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ps.parse_state(_with_entity(kind, image_type, theme).to_bytes())
+
+
 # ---- real states from the C++ -----------------------------------------------------------------
 
 
@@ -179,6 +236,31 @@ def real_states():
         out += [(backend.get_state(i), None) for i in range(64)]
         backend.close()
     return out
+
+
+@needs_procgen
+def test_states_of_long_play_in_both_modes_all_pass_the_checks():
+    """Hundreds of real states over 1,100 steps of mostly rightward play (coins, deaths, timeouts,
+    both modes) all pass parse_state: the bounds refuse nothing CoinRun produces."""
+    from goalmisgen.envs.procgen_coinrun.backends import BACKEND_CLASSES, import_backend
+
+    name, module = import_backend(None)
+    rng = np.random.default_rng(3)
+    checked, ends, coins = 0, 0, 0
+    for mode in ("easy", "hard"):
+        backend = BACKEND_CLASSES[name](module, 8, {"distribution_mode": mode, "rand_seed": 5, "num_threads": 0, "center_agent": True})
+        backend.observe()
+        for t in range(1100):
+            actions = np.where(rng.random(8) < 0.6, rng.choice([2, 5, 7, 8], size=8), rng.integers(0, 15, size=8))
+            backend.act(actions.astype(np.int32))
+            reward, _, first = backend.observe()
+            ends, coins = ends + int(first.sum()), coins + int((reward > 0).sum())
+            if t % 25 == 0 or t == 998:
+                for i in range(8):
+                    ps.parse_state(backend.get_state(i))
+                    checked += 1
+        backend.close()
+    assert checked >= 700 and coins > 10 and ends > coins
 
 
 @needs_procgen

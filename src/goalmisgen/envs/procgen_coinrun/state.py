@@ -418,13 +418,13 @@ def check_values(state: CoinRunSavedState) -> None:
         themes = min(IMAGE_THEMES[image] for image in ENTITY_IMAGES[kind])
         if not 0 <= theme < themes:
             raise ValueError(f"entity image_theme {theme} is out of range for image_type {image_type}; allowed 0..{themes - 1}")
+    _check_ints(e, "entity")
     players = int(np.count_nonzero(e["type"] == PLAYER))
     if players != 1:
         raise ValueError(f"the state has {players} player entities; CoinRun has exactly one")
     player = e[state.player_index]
     if player["will_erase"] != 0 or player["expire_time"] > 0:
         raise ValueError(f"the player is marked for removal (will_erase={player['will_erase']}, expire_time={player['expire_time']})")
-    _check_ints(e, "entity")
     _check_floats(e, "entity")
     v, w, c = state.view[0], state.world[0], state.coinrun[0]
     _check_range(int(v["background_index"]), 0, NUM_BACKGROUNDS - 1, "background_index")
