@@ -297,6 +297,7 @@ FUZZ_SCRIPT = textwrap.dedent(
     from goalmisgen.envs.procgen_coinrun.backends import import_backend
 
     rng = np.random.default_rng(int(sys.argv[1]))
+    FIELD_VALUES = [-2**31, -1, 1, 2, 16, 1001, 2**31 - 1]
     env = ProcgenCoinRunVecEnv(num_envs=2, distribution_mode="easy", coin_placement="random")
     env.reset(seed=1)
     for _ in range(25):
@@ -355,6 +356,26 @@ FUZZ_SCRIPT = textwrap.dedent(
         for _ in range(3):
             env.step(rng.integers(0, 15, size=2))
         env.set_saved_state(0, good)
+    hard_good = hard.get_saved_state(0).to_bytes()
+    counts["fields_rejected"] = counts["fields_accepted"] = 0
+    for target, base in ((env, good), (hard, hard_good)) if sys.argv[3] == "fields" else ():
+        parsed = ps.parse_state(base)
+        rows = [int(np.flatnonzero(parsed.entities["type"] == kind)[0]) for kind in np.unique(parsed.entities["type"])]
+        for attr in ("options", "step", "entities", "view", "world", "coinrun"):
+            records = getattr(parsed, attr)
+            for row in rows if attr == "entities" else [0]:
+                for name in [n for n in records.dtype.names if records.dtype[n].kind == "i"]:
+                    for value in FIELD_VALUES if name != "type" else sorted(ps.ENTITY_TYPES):
+                        edited = ps.parse_state(base)
+                        getattr(edited, attr)[name][row] = value
+                        try:
+                            target.set_saved_state(0, edited)
+                        except ValueError:
+                            counts["fields_rejected"] += 1
+                            continue
+                        counts["fields_accepted"] += 1
+                        target.step(rng.integers(0, 15, size=target.num_envs))
+        target.set_saved_state(0, base)
     for what, data in foreign.items():
         try:
             env.set_saved_state(0, data)
@@ -369,11 +390,16 @@ FUZZ_SCRIPT = textwrap.dedent(
 @needs_procgen
 def test_fuzzed_and_foreign_states_never_crash_the_interpreter():
     """Each set_state attempt runs in a child process: a state that slipped past the checks and
-    failed inside the C++ would end that process, and this test would see it."""
+    failed inside the C++ would end that process, and this test would see it. Besides random
+    mutations, the first child gives every int field of an easy and a hard state (each entity kind) gets extreme values
+    (and every entity type); what is accepted is stepped. (A crate turned into a saw, and
+    use_procgen_background=1 when the env was closed, killed the process before.)"""
     env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    for seed in (1, 2):
-        run = subprocess.run([sys.executable, "-c", FUZZ_SCRIPT, str(seed), "210"], capture_output=True, text=True, env=env, timeout=600)
+    for seed, fields in ((1, "fields"), (2, "")):
+        run = subprocess.run([sys.executable, "-c", FUZZ_SCRIPT, str(seed), "210", fields], capture_output=True, text=True, env=env, timeout=600)
         assert run.returncode == 0, f"the interpreter died (exit code {run.returncode}): {run.stderr[-2000:]}"
         counts = json.loads(run.stdout.strip().splitlines()[-1])
         assert counts["rejected"] > 150 and counts["rejected"] + counts["accepted"] == 210
         assert counts["foreign_rejected"] == ["another game", "hard mode", "empty level range", "garbage", "text"]
+        if fields:
+            assert counts["fields_rejected"] > 800 and counts["fields_accepted"] > 200, counts
