@@ -389,7 +389,7 @@ def _check_floats(records: np.ndarray, what: str) -> None:
 
 
 def check_values(state: CoinRunSavedState) -> None:
-    """Raise ValueError if a field the C++ uses as an index, divisor, size or position is out of
+    """Raise ValueError if a field the C++ uses as an index, divisor, size, flag, counter or position is out of
     the range CoinRun itself produces."""
     o = state.options[0]
     if o["use_generated_assets"] != 0:
