@@ -92,7 +92,6 @@ from goalmisgen.envs.procgen_coinrun import state as ps
 from goalmisgen.envs.procgen_coinrun.backends import BACKEND_CLASSES, BACKENDS, import_backend
 
 NUM_ACTIONS = 15
-TIMEOUT = 1000
 COIN_REWARD = 10.0
 MAX_LEVEL_SEED = 2**31 - 2
 DISTRIBUTION_MODES = ("easy", "hard")
@@ -334,7 +333,7 @@ class ProcgenCoinRunVecEnv(VectorEnv):
             states = [self._backend.get_state(i) for i in range(self.num_envs)]
             self._track(states, going)
         coin = first & (reward > 0)
-        timed_out = first & ~coin & (self.t >= TIMEOUT)
+        timed_out = first & ~coin & (self.t >= ps.TIMEOUT)
         died = first & ~coin & ~timed_out
         info: dict[str, Any] = {}
         if first.any():
