@@ -176,7 +176,7 @@ def _offline(refused: list[str]):
 # Runs in a page at the phone's width: the page's own width and every figure's shown and natural width.
 PHONE_INSPECT = """() => ({
   page_width: document.documentElement.scrollWidth,
-  figures: [...document.querySelectorAll('main img')].filter(img => img.naturalWidth >= 200).map(img => ({
+  figures: [...document.querySelectorAll('main article img')].filter(img => img.naturalWidth >= 200).map(img => ({
     src: img.currentSrc.startsWith('data:') ? 'data:' + img.currentSrc.slice(5, 30) : img.currentSrc,
     natural: img.naturalWidth, shown: img.getBoundingClientRect().width})),
 })"""
