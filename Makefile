@@ -51,8 +51,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 # Student edition: notebooks with stubs in student/, and their web build in student/_build/html
-student: $(STAMP)
+# (with the book's MathJax copy and phone style sheet, which its _config.yml names by path)
+student: $(STAMP) $(MATHJAX)
 	$(BIN)/python -m goalmisgen.teaching student --out student
+	mkdir -p student/book && cp -r _extra student/ && cp -r book/_static student/book/
 	$(BIN)/jupyter-book build student
 
 clean:

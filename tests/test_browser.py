@@ -8,6 +8,11 @@ in-book link (bibliography entries, glossary terms) landing on an element that e
 page must find "coin". A full-page screenshot of each page and a table of page weights are
 written to ``test-artifacts/browser/`` (``$GOALMISGEN_ARTIFACTS`` overrides the folder).
 
+At a phone's width (390 px) every page is opened again: the table-of-contents and "on this page"
+drawers must open when their buttons are tapped, no page may be wider than the screen, and every
+figure keeps a readable size (its own width, up to 640 px, scrolling sideways inside its box).
+Phone screenshots go to ``test-artifacts/browser/phone/``.
+
 Needs a build (``make book``; ``make test`` builds first) and Debian's ``chromium``; drives it with
 Playwright's ``executable_path``, so nothing is downloaded.
 """
@@ -43,6 +48,15 @@ KNOWN_SCRIPT_ERRORS = {
     "Cannot read properties of undefined (reading '0')": "MathJax version",
 }
 BUILD_LIMIT_BYTES = 30_000_000
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# a figure on a phone is shown at least at its own width up to this many CSS pixels (book/_static/phone.css)
+PHONE_FIGURE_PX = 640
+# the drawers of the narrow layout: the button that opens each, and the sidebar it must show
+DRAWERS = {
+    "table of contents": (".primary-toggle", "#pst-primary-sidebar, .bd-sidebar-primary"),
+    "on this page": (".secondary-toggle", "#pst-secondary-sidebar, .bd-sidebar-secondary"),
+}
 
 
 def _toc_files(node):
@@ -124,17 +138,9 @@ def browser():
 def visits(server, browser):
     """Open every page offline; return {page: what INSPECT found, plus refused outside requests}."""
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context = browser.new_context(viewport=DESKTOP, service_workers="block")
     refused: list[str] = []
-
-    def offline(route):
-        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context.route("**/*", offline)
+    context.route("**/*", _offline(refused))
     found = {}
     for name in PAGES:
         page = context.new_page()
@@ -151,6 +157,63 @@ def visits(server, browser):
         page.close()
     context.close()
     _write_weights(found)
+    return found
+
+
+def _offline(refused: list[str]):
+    """A route handler that lets the local server through and refuses every other host."""
+
+    def offline(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    return offline
+
+
+# Runs in a page at the phone's width: the page's own width and every figure's shown and natural width.
+PHONE_INSPECT = """() => ({
+  page_width: document.documentElement.scrollWidth,
+  figures: [...document.querySelectorAll('main article img')].filter(img => img.naturalWidth >= 200).map(img => ({
+    src: img.currentSrc.startsWith('data:') ? 'data:' + img.currentSrc.slice(5, 30) : img.currentSrc,
+    natural: img.naturalWidth, shown: img.getBoundingClientRect().width})),
+})"""
+
+# True once an element matching the selector is on screen and is what a tap at its middle would hit.
+DRAWER_OPEN = """(selector) => [...document.querySelectorAll(selector)].some(el => {
+  const r = el.getBoundingClientRect();
+  if (r.width < 100 || r.height < 50 || r.right <= 0 || r.left >= innerWidth || r.bottom <= 0 || r.top >= innerHeight) return false;
+  const x = Math.min(Math.max((Math.max(r.left, 0) + Math.min(r.right, innerWidth)) / 2, 1), innerWidth - 1);
+  const y = Math.min(Math.max(r.top + 40, 1), innerHeight - 1);
+  const hit = document.elementFromPoint(x, y);
+  return !!hit && el.contains(hit);
+})"""
+
+
+@pytest.fixture(scope="module")
+def phone(server, browser):
+    """A browser context at a phone's width (390 px), offline like the desktop one."""
+    (ARTIFACTS / "phone").mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  service_workers="block")
+    context.route("**/*", _offline([]))
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone_visits(server, phone):
+    """Every page at 390 px: {page: PHONE_INSPECT's result}; a screenshot of each's first screen."""
+    found = {}
+    for name in PAGES:
+        page = phone.new_page()
+        page.goto(urljoin(server, f"{name}.html"), wait_until="load", timeout=120_000)
+        page.evaluate("Promise.all([...document.images].map(i => i.complete ? null : new Promise(d => { i.onload = d; i.onerror = d; })))")
+        found[name] = page.evaluate(PHONE_INSPECT)
+        page.screenshot(path=str(ARTIFACTS / "phone" / f"{name.replace('/', '_')}.png"))
+        page.close()
     return found
 
 
@@ -239,6 +302,45 @@ def test_citations_resolve(visits, server, name):
     keys = re.findall(r"@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text())
     left = [k for k in keys if k in visits[name]["text"]]
     assert not left, f"{name}: citation keys left as text (not in book/references.bib or no bibliography): {left}"
+
+
+DRAWER_PAGES = list(dict.fromkeys([TOC[0], *CHAPTERS[1:2]]))
+
+
+@pytest.mark.parametrize("drawer", DRAWERS)
+@pytest.mark.parametrize("name", DRAWER_PAGES)
+def test_phone_drawer_opens(server, phone, name, drawer):
+    """At 390 px the sidebars are drawers: tapping their button must show them."""
+    button, sidebar = DRAWERS[drawer]
+    page = phone.new_page()
+    try:
+        page.goto(urljoin(server, f"{name}.html"), wait_until="load", timeout=120_000)
+        toggles = page.locator(f"{button}:visible")
+        assert toggles.count(), f"{name} at 390 px: no visible button for the {drawer} drawer ({button})"
+        assert not page.evaluate(DRAWER_OPEN, sidebar), f"{name} at 390 px: the {drawer} drawer is open before the tap"
+        toggles.first.click()
+        try:
+            page.wait_for_function(DRAWER_OPEN, arg=sidebar, timeout=5_000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "phone" / f"{name.replace('/', '_')}_{drawer.replace(' ', '_')}_failed.png"))
+            pytest.fail(f"{name} at 390 px: tapping {button} did not open the {drawer} drawer")
+        page.screenshot(path=str(ARTIFACTS / "phone" / f"{name.replace('/', '_')}_{drawer.replace(' ', '_')}_open.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_page_fits_the_screen(phone_visits, name):
+    width = phone_visits[name]["page_width"]
+    assert width <= PHONE["width"] + 1, f"{name} at 390 px is {width} px wide: something overflows the screen"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_figures_keep_a_readable_size(phone_visits, name):
+    """A figure is shown at its own width up to 640 px (wider ones scroll in their box), not shrunk to the screen."""
+    small = [f"{f['src']} ({f['shown']:.0f} of {f['natural']} px)" for f in phone_visits[name]["figures"]
+             if f["shown"] < 0.95 * min(f["natural"], PHONE_FIGURE_PX)]
+    assert not small, f"{name} at 390 px: figures shrunk below a readable size: {small[:3]}"
 
 
 def test_search_finds_coin(server, browser):

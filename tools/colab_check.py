@@ -1,21 +1,27 @@
-"""Prove the chapters' Colab set-up on fresh virtual environments, one per (Python, chapter).
+"""Prove the chapters' Colab set-up on a stand-in for Colab, one fresh venv per (Python, chapter).
+
+The stand-in is built from Colab's published package list, kept in the repository with its source
+and date (tools/colab/pip-freeze-2026-08-19.txt, Python 3.13): the packages the course touches
+(COLAB_BASE) are installed at Colab's versions, with the whole list as pip constraints so that
+their dependencies get Colab's versions too. torch is Colab's version from PyPI (Colab's own wheel
+is the CPU build from download.pytorch.org; pass --torch-index to use that index).
 
 For each Python and chapter it
-  1. makes a fresh venv and installs a stand-in for what Colab ships (torch, NumPy, pandas,
-     matplotlib, seaborn, ..., ipykernel, nbclient): timed as "base", not part of the set-up;
+  1. makes a fresh venv and installs the stand-in: timed as "base", not part of the set-up;
   2. runs the chapter as it is committed, with two strings replaced: the repository URL (from
      _config.yml) by a local clone of HEAD, and Colab's /content/course by a temporary folder;
-  3. reports the set-up cell's time (clone + pip install of the package with its `colab` extra)
-     and the whole chapter's time, and fails if any cell raises.
+  3. reports the set-up cell's time (clone + pip install of what the stand-in lacks), the whole
+     chapter's time, the packages the set-up added or changed, and fails if any cell raises.
 
-    python tools/colab_check.py --python ~/.pyenv/versions/3.12.1/bin/python \
-        --python ~/.pyenv/versions/3.13.0/bin/python --chapter 00_first_look --chapter 04_auto_induced_shift
+    python tools/colab_check.py --python ~/.pyenv/versions/3.13.0/bin/python \
+        --chapter 00_first_look --chapter 04_auto_induced_shift
 
 Commit first: the clone holds HEAD, not the working tree. Results go to --out (JSON, one row per run).
 """
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,9 +34,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from goalmisgen.colab import CLONE_DIR, repository_url  # noqa: E402
 
-# what Colab has before the set-up cell runs (a stand-in: Colab's own versions differ)
-COLAB_BASE = ["torch", "numpy", "pandas", "matplotlib", "seaborn", "tqdm", "pillow", "imageio", "pyyaml",
-              "ipykernel", "ipywidgets", "nbclient", "nbformat"]
+COLAB_PACKAGES = ROOT / "tools" / "colab" / "pip-freeze-2026-08-19.txt"
+
+# what Colab has before the set-up cell runs and the course touches (versions from COLAB_PACKAGES)
+COLAB_BASE = ["torch", "numpy", "pandas", "matplotlib", "seaborn", "tqdm", "pillow", "imageio", "pyyaml", "scipy",
+              "gymnasium", "ipython", "ipykernel", "ipywidgets", "traitlets", "jupyter_client", "nbclient", "nbformat",
+              "cloudpickle"]
+
+GPU_STACK = ("nvidia-", "cuda-", "triton")
 
 EXECUTE = r"""
 import json, sys, time
@@ -58,16 +69,63 @@ sys.exit(1 if error else 0)
 """
 
 
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def colab_pins(path: Path = COLAB_PACKAGES) -> dict[str, str]:
+    """Colab's version of every package in the published list (``name @ url`` lines: the version
+    read from the wheel's file name, e.g. torch 2.11.0 from ``torch-2.11.0%2Bcpu-...whl``)."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "==" in line:
+            name, version = line.split("==", 1)
+        elif " @ " in line:
+            name, url = line.split(" @ ", 1)
+            match = re.search(rf"/{re.escape(name.strip())}-([0-9][^-]*?)(?:%2B[^-]*)?-", url, re.IGNORECASE)
+            if not match:
+                continue
+            version = match.group(1)
+        else:
+            continue
+        if not re.fullmatch(r"[0-9][0-9A-Za-z.!]*", version.strip()):
+            continue
+        pins[normalize(name.strip())] = version.strip()
+    return pins
+
+
 def run(cmd, **kwargs):
     return subprocess.run(cmd, check=True, **kwargs)
 
 
-def check(python: str, chapter: str, work: Path, url: str) -> dict:
+def installed(python: Path) -> dict[str, str]:
+    packages = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], check=True, capture_output=True, text=True).stdout
+    return {normalize(p["name"]): p["version"] for p in json.loads(packages)}
+
+
+def stand_in(venv: Path, work: Path, torch_index: str | None) -> None:
+    pins = colab_pins()
+    constraints = work / "colab-constraints.txt"
+    # not the CUDA stack: Colab's CPU torch has none, and PyPI's torch asks for its own versions of it
+    constraints.write_text("".join(f"{name}=={version}\n" for name, version in sorted(pins.items())
+                                   if not name.startswith(GPU_STACK)))
+    python = str(venv / "bin/python")
+    run([python, "-m", "pip", "install", "-q", f"pip=={pins['pip']}"], stdout=subprocess.DEVNULL)
+    index = ["--extra-index-url", torch_index] if torch_index else []
+    run([python, "-m", "pip", "install", "-q", *index, "-c", str(constraints),
+         *(f"{name}=={pins[normalize(name)]}" for name in COLAB_BASE)], stdout=subprocess.DEVNULL)
+
+
+def check(python: str, chapter: str, work: Path, url: str, torch_index: str | None) -> dict:
     venv = work / "venv"
     t0 = time.perf_counter()
     run([python, "-m", "venv", str(venv)])
-    run([str(venv / "bin/python"), "-m", "pip", "install", "-q", *COLAB_BASE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stand_in(venv, work, torch_index)
     base_s = time.perf_counter() - t0
+    before = installed(venv / "bin/python")
     clone_src = work / "origin"  # stands in for the repository URL
     run(["git", "clone", "-q", "--no-local", str(ROOT), str(clone_src)])
     clone_dir = work / "content" / "course"
@@ -81,18 +139,19 @@ def check(python: str, chapter: str, work: Path, url: str) -> dict:
     proc = subprocess.run([str(venv / "bin/python"), "-c", EXECUTE, str(nb_path), str(result_path)],
                           cwd=work, capture_output=True, text=True)
     result = json.loads(result_path.read_text()) if result_path.exists() else {"error": proc.stderr[-2000:]}
-    packages = subprocess.run([str(venv / "bin/python"), "-m", "pip", "list", "--format=json"],
-                              check=True, capture_output=True, text=True).stdout
-    versions = {p["name"].lower(): p["version"] for p in json.loads(packages)}
+    after = installed(venv / "bin/python")
+    added = {name: v for name, v in after.items() if before.get(name) != v}
     return {"python": version, "chapter": chapter, "base_install_s": round(base_s, 1),
             "setup_cell_s": result.get("setup_s"), "chapter_s": result.get("chapter_s"), "error": result.get("error"),
-            "torch": versions.get("torch"), "numpy": versions.get("numpy"), "ok": proc.returncode == 0}
+            "torch": after.get("torch"), "numpy": after.get("numpy"), "gymnasium": after.get("gymnasium"),
+            "set_up_installed": added, "ok": proc.returncode == 0}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--python", action="append", required=True, help="a Python interpreter (repeat)")
+    parser.add_argument("--python", action="append", required=True, help="a Python interpreter (repeat); Colab's is 3.13")
     parser.add_argument("--chapter", action="append", required=True, help="a notebook name without .ipynb (repeat)")
+    parser.add_argument("--torch-index", help="an extra index for torch (Colab's: https://download.pytorch.org/whl/cpu)")
     parser.add_argument("--out", default="colab_check.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args()
@@ -102,7 +161,7 @@ def main() -> int:
         for chapter in args.chapter:
             work = Path(tempfile.mkdtemp(prefix=f"colab_{chapter}_"))
             try:
-                row = check(python, chapter, work, url)
+                row = check(python, chapter, work, url, args.torch_index)
             finally:
                 if not args.keep:
                     shutil.rmtree(work, ignore_errors=True)
