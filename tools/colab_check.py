@@ -4,7 +4,7 @@ The stand-in is built from Colab's published package list, kept in the repositor
 and date (tools/colab/pip-freeze-2026-08-19.txt, Python 3.13): the packages the course touches
 (COLAB_BASE) are installed at Colab's versions, with the whole list as pip constraints so that
 their dependencies get Colab's versions too. torch is Colab's version from PyPI (Colab's own wheel
-is the CPU build from download.pytorch.org; pass --torch-index to use that index).
+is the CPU build from PyTorch's own wheel index; pass that index as --torch-index to use it).
 
 For each Python and chapter it
   1. makes a fresh venv and installs the stand-in: timed as "base", not part of the set-up;
@@ -151,7 +151,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="append", required=True, help="a Python interpreter (repeat); Colab's is 3.13")
     parser.add_argument("--chapter", action="append", required=True, help="a notebook name without .ipynb (repeat)")
-    parser.add_argument("--torch-index", help="an extra index for torch (Colab's: https://download.pytorch.org/whl/cpu)")
+    parser.add_argument("--torch-index", help="an extra index for torch (Colab installs the CPU build from PyTorch's own wheel index)")
     parser.add_argument("--out", default="colab_check.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args()
