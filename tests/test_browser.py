@@ -375,3 +375,17 @@ def test_figures_have_alt_text(visits):
     (ARTIFACTS / "alt_text_missing.json").write_text(json.dumps(lacking, indent=1))
     assert not lacking, (f"images without alt text, per page: {lacking}. A chapter's figure cell takes its alt text "
                          "from the cell metadata `mystnb: image: alt:`; an animation from animate(..., alt=...)")
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_no_spoiler_frozen_bar_or_widget_repr_is_shown(visits, name):
+    """What a learner sees before opening anything: no coded solution or checker verdict under a task,
+    no quiz answer in the page's code, no progress bar frozen short of 100%, no widget's repr."""
+    text = visits[name]["text"]
+    assert "### BEGIN SOLUTION" not in text, f"{name}: a coded solution is shown unfolded"
+    assert "all checks passed" not in text, f"{name}: a checker's verdict on the hidden solution is shown"
+    assert "correct=True" not in text, f"{name}: a quiz's answer is shown in the page's code"
+    frozen = [m.group(0) for m in re.finditer(r"\b(\d{1,2})%\|", text)]
+    assert not frozen, f"{name}: progress bars frozen short of 100%: {frozen[:3]}"
+    for raw in ("interactive(children=", "FloatSlider(", "HBox(children=", "VBox(children="):
+        assert raw not in text, f"{name}: a widget shown as its repr {raw!r}"

@@ -36,7 +36,6 @@ def stub(*args, **kwargs):
 CHECKS = [
     (check_decision_square, reference_decision_square, "ex-capgoal-decision"),
     (check_decision_square, loop_decision_square, "ex-capgoal-decision"),
-    (check_cheese_prediction, reference_prediction, "ex-capgoal-predict"),
     (check_feature_choice, reference_chosen_features, "ex-capgoal-features"),
     (check_feature_choice, lambda: ["cheese_corner_path"], "ex-capgoal-features"),
 ]
@@ -92,14 +91,23 @@ def test_decision_square_checker_refuses_an_answer_that_edits_a_path():
         check_decision_square(pops)
 
 
-def test_prediction_checker_says_which_way_a_prediction_is_off():
+def test_a_close_prediction_is_recorded_in_one_line(capsys):
+    check_cheese_prediction(reference_prediction)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "ex-capgoal-predict" in out[0] and "prediction recorded" in out[0]
+    assert "Within" in out[0] and f"{measured_cheese()['mean']:.2f} of" in out[0]
+
+
+def test_prediction_checker_says_which_way_a_prediction_is_off_and_does_not_fail_it(capsys):
     measured = measured_cheese()["mean"]
     if measured - PREDICT_TOLERANCE > 0:
-        with pytest.raises(CheckFailed, match="more often than you expected"):
-            check_cheese_prediction(lambda: 0.0)
+        check_cheese_prediction(lambda: 0.0, strict=True)
+        out = capsys.readouterr().out
+        assert "prediction recorded" in out and "more often than you expected" in out
     if measured + PREDICT_TOLERANCE < 1:
-        with pytest.raises(CheckFailed, match="less often than you expected"):
-            check_cheese_prediction(lambda: 1.0)
+        check_cheese_prediction(lambda: 1.0, strict=True)
+        out = capsys.readouterr().out
+        assert "prediction recorded" in out and "less often than you expected" in out
 
 
 @pytest.mark.parametrize("wrong, hint", [(lambda: 60, "percentage"), (lambda: True, "number between 0 and 1"),

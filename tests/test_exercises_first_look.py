@@ -2,6 +2,8 @@
 helpfully; the chapter's quiz on the open-end experiment marks the answer its interval supports."""
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,6 +38,8 @@ def loop_returns(rewards, dones, gamma):
     return returns
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
 def stub(*args, **kwargs):
     raise NotImplementedError("exercise ex-coinrun")
 
@@ -46,7 +50,6 @@ CHECKS = [
     (check_misgeneralization_rate, reference_misgeneralization_rate, "ex-coinrun-misgen"),
     (check_misgeneralization_rate, lambda e: (e["reached_end"].astype(bool) & ~e["coin_collected"].astype(bool)).mean(), "ex-coinrun-misgen"),
     (check_good_level_mask, reference_good_level_mask, "ex-coinrun-good"),
-    (check_rate_prediction, lambda: (0.05, 0.9), "ex-coinrun-predict"),
     (check_separating_edit, reference_separating_edit, "ex-coinrun-separate"),
     (check_separating_edit, lambda: ["end_permeable", "hazards_removed", ("coin_removed", {})], "ex-coinrun-separate"),
     (check_separating_edit, lambda: (["end_closer", {"sections": 1}], "coin_removed", "end_permeable"), "ex-coinrun-separate"),
@@ -58,6 +61,12 @@ def test_checker_passes_a_correct_answer_with_one_line(check, answer, label, cap
     check(answer)
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and label in out[0] and "passed" in out[0]
+
+
+def test_a_prediction_is_recorded_in_one_line(capsys):
+    check_rate_prediction(lambda: (0.05, 0.9))
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "ex-coinrun-predict" in out[0] and "prediction recorded" in out[0]
 
 
 @pytest.mark.parametrize("check", [check_discounted_returns, check_misgeneralization_rate, check_good_level_mask,
@@ -234,18 +243,31 @@ def test_a_question_without_a_correct_choice_is_refused():
 # ---- ex-coinrun-predict ------------------------------------------------------------------------
 
 
-def test_the_prediction_is_judged_against_the_shipped_evaluation():
+def test_the_prediction_is_recorded_and_compared_with_the_shipped_evaluation(capsys):
     measured = shipped_moved_rates()
     coin, end = measured["coin_collected"]["mean"], measured["reached_end"]["mean"]
     check_rate_prediction(lambda: (coin, end))
+    assert "prediction recorded" in capsys.readouterr().out
     check_rate_prediction(lambda: (max(coin - 0.9 * PREDICT_TOLERANCE, 0.0), end - 0.9 * PREDICT_TOLERANCE))
-    with pytest.raises(CheckFailed, match="go for the moved coin far more often"):
-        check_rate_prediction(lambda: (coin + 1.2 * PREDICT_TOLERANCE, end - 1.2 * PREDICT_TOLERANCE))
+    out = capsys.readouterr().out
+    assert "within" in out and "go for the moved coin far more often" not in out
+    check_rate_prediction(lambda: (coin + 1.2 * PREDICT_TOLERANCE, end - 1.2 * PREDICT_TOLERANCE))
+    out = capsys.readouterr().out
+    assert "prediction recorded" in out and "go for the moved coin far more often" in out
+
+
+@pytest.mark.parametrize("far, why", [
+    (lambda: (0.9, 0.1), "the reward could not tell the two goals apart"),
+    (lambda: (0.05, 0.3), "skill .* carries over"),
+])
+def test_a_far_prediction_is_recorded_with_the_reasoning_not_failed(far, why, capsys):
+    check_rate_prediction(far, strict=True)
+    out = capsys.readouterr().out
+    assert "prediction recorded" in out and "Off by more than" in out
+    assert re.search(why, out)
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda: (0.9, 0.1), "the reward could not tell the two goals apart"),
-    (lambda: (0.05, 0.3), "skill .* carries over"),
     (lambda: (5, 90), "not a percentage"),
     (lambda: (0.6, 0.6), "add up to about 1 at most"),
     (lambda: (-0.1, 0.9), "between 0 and 1"),
@@ -253,16 +275,15 @@ def test_the_prediction_is_judged_against_the_shipped_evaluation():
     (lambda: (float("nan"), 0.9), "should be a number"),
     (lambda: 0.05, "return two numbers"),
 ])
-def test_prediction_checker_names_the_mistake(wrong, hint):
+def test_prediction_checker_refuses_an_answer_of_the_wrong_form(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_rate_prediction(wrong)
 
 
-def test_the_prediction_message_shows_the_measured_rates():
-    with pytest.raises(CheckFailed) as failure:
-        check_rate_prediction(lambda: (0.9, 0.1))
+def test_the_prediction_message_shows_the_measured_rates(capsys):
+    check_rate_prediction(lambda: (0.9, 0.1))
     coin = shipped_moved_rates()["coin_collected"]
-    assert f"{coin['mean']:.2f} of these levels" in str(failure.value)
+    assert f"{coin['mean']:.2f} of these levels" in capsys.readouterr().out
 
 
 # ---- ex-coinrun-separate -----------------------------------------------------------------------
@@ -333,3 +354,22 @@ def test_a_separating_edit_passes_after_travelling_to_the_grader(answer, capsys)
 def test_intervention_objects_do_not_travel_and_the_message_says_what_to_return():
     with pytest.raises(CheckFailed, match="give its name as a string"):
         check_separating_edit(lambda: travelled([coin_removed(), end_permeable()]))
+
+
+@pytest.mark.parametrize("module, name", [
+    ("first_look", "goal_questions"), ("rewards_vs_goals", "critic_questions"),
+    ("causal_vs_spurious", "confusion_questions"), ("capability_vs_goal", "curve_questions"),
+    ("auto_induced_shift", "fitness_gap_questions"), ("auto_induced_shift", "classification_questions"),
+    ("mitigations", "limits_questions"),
+])
+def test_each_chapter_quiz_comes_from_its_module_with_answers_and_feedback(module, name):
+    import importlib
+
+    from goalmisgen.exercises.quiz import quiz
+
+    questions = getattr(importlib.import_module(f"goalmisgen.exercises.{module}"), name)()
+    assert questions and all(any(c.correct for c in q.choices) for q in questions)
+    assert all(c.feedback for q in questions for c in q.choices)
+    assert "<details>" in quiz(*questions)._repr_mimebundle_()["text/html"]
+    chapter = next((ROOT / "book").glob(f"0*_{module}.ipynb"))
+    assert f"quiz(*{name}())" in chapter.read_text() and "correct=True" not in chapter.read_text()

@@ -311,3 +311,12 @@ def test_probe_a_solution_the_edition_cannot_hide_is_refused_naming_the_cell(edi
     nb = gated_fixture(edit)
     with pytest.raises(ValueError, match=r"odd.ipynb, cell 5, line 3: a solution directive the student edition cannot hide"):
         student_notebook(nb, where="odd.ipynb")
+
+
+@pytest.mark.parametrize("path", BOOK_NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_stub_cell_is_not_folded_behind_the_solution_prompt(path):
+    """The book folds its solution cells ("Show a solution"); the student's stub in their place is
+    theirs to edit and stays open."""
+    for cell in student_notebook(nbformat.read(path, as_version=4), path.name).cells:
+        if cell.cell_type == "code" and "raise NotImplementedError(" in cell.source:
+            assert "hide-input" not in cell.metadata.get("tags", []) and "mystnb" not in cell.metadata

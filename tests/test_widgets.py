@@ -47,6 +47,16 @@ def test_level_explorer_has_a_static_gallery():
     assert end.shape == moved.shape and end.dtype == np.uint8 and not np.array_equal(end, moved)
 
 
+def test_recommender_explorer_has_a_static_figure_and_no_raw_repr():
+    pytest.importorskip("ipywidgets")
+    from goalmisgen.ads.explorer import recommender_explorer
+
+    bundle = recommender_explorer(n_steps=50, n_trials=1)._repr_mimebundle_()
+    assert bundle["text/html"].count("<img") == 1 and 'alt="' in bundle["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert not any(raw in str(bundle) for raw in ("interactive(children=", "FloatSlider("))
+
+
 @pytest.mark.parametrize("bad", [True, -1, 1.5, "7"])
 def test_level_image_refuses_bad_seeds(bad):
     from goalmisgen.analysis.widgets import level_image
@@ -65,3 +75,22 @@ def test_agent_replay_records_a_gif(tiny_agent_path):
     assert "data:image/gif;base64," in replay.static_html
     with pytest.raises(ValueError, match="agents"):
         agent_replay({})
+
+
+def test_progress_bar_leaves_one_finished_bar_in_a_saved_notebook():
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    from goalmisgen.progress import progress_bar
+
+    assert progress_bar(range(3), disable=True) is not None  # outside a kernel: tqdm's own bar
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from goalmisgen.progress import progress_bar\n"
+        "for _ in progress_bar(range(50), desc='levels', mininterval=0):\n    pass\n"
+        "bar = progress_bar(total=1000, unit='step', unit_scale=True)\n"
+        "for _ in range(10):\n    bar.update(100)\nbar.close()")]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    shown = [o["data"]["text/plain"] for o in nb.cells[0].outputs]
+    assert len(shown) == 2 and all("100%|" in text for text in shown), shown
+    assert "levels: 100%" in shown[0] and "1.00k/1.00k" in shown[1]

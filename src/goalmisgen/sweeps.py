@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from tqdm.auto import tqdm
+from goalmisgen.progress import progress_bar
 
 from goalmisgen.files import interrupt_on_sigterm, jsonable, write_atomic, write_json
 from goalmisgen.validation import check_choice, check_float, check_int
@@ -432,7 +432,7 @@ def _run_todo(trial, plain: list[dict], keys: list[str], folder: Path, backend: 
         results = _serial_results(trial, todo, stopped)
 
     failures: dict[str, str] = {}
-    bar = tqdm(total=len(plain), initial=len(plain) - len(todo), unit="trial", disable=not progress)
+    bar = progress_bar(total=len(plain), initial=len(plain) - len(todo), unit="trial", disable=not progress)
     try:
         for config, status, output, wall in results:
             key = config_key(config)

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from goalmisgen.progress import progress_bar
 
 from goalmisgen.ads.mlp import BatchedMLP, softmax
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
@@ -378,7 +378,7 @@ def feedback_sweep(
     base = base or RecommenderConfig()
     runs = [(s, pbt, swap) for s in strengths for pbt, swap in conditions]
     frames = []
-    for strength, pbt, swap in tqdm(runs, desc="feedback sweep", disable=not progress):
+    for strength, pbt, swap in progress_bar(runs, desc="feedback sweep", disable=not progress):
         config = replace(base, loyalty=base.loyalty * strength, drift=base.drift * strength, pbt=pbt, swap=swap)
         frames.append(recommender_summary([run_recommender(config)]).assign(strength=strength))
     return pd.concat(frames, ignore_index=True)

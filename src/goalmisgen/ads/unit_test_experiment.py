@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from goalmisgen.progress import progress_bar
 
 from goalmisgen.ads.learners import QLearning, Reinforce, sample_learning_rates
 from goalmisgen.ads.pbt import check_fraction, exploit_explore
@@ -281,7 +281,7 @@ def unit_test_grid(
                 **common,  # type: ignore[arg-type]
             )
         )
-        for (learner, population, interval, swap), seed in tqdm(
+        for (learner, population, interval, swap), seed in progress_bar(
             list(zip(configs, seeds)), desc="unit test conditions", disable=not progress
         )
     ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from torch import nn
-from tqdm.auto import tqdm
+from goalmisgen.progress import progress_bar
 
 from goalmisgen.agents.ppo import PPOConfig, TrainResult, train
 from goalmisgen.validation import check_int
@@ -74,7 +74,7 @@ def train_curriculum(config: PPOConfig, stages, progress: bool = True,
         stage's metrics as ``stage{i}_{name}``.
     """
     configs = stage_configs(config, stages)
-    bar = tqdm(total=sum(c.num_iterations * c.batch_size for c in configs), unit="step", unit_scale=True,
+    bar = progress_bar(total=sum(c.num_iterations * c.batch_size for c in configs), unit="step", unit_scale=True,
                disable=not progress)
     history: list[dict[str, float]] = []
     metrics: dict[str, float] = {}

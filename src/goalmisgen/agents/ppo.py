@@ -30,11 +30,11 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from goalmisgen.agents.networks import ACTOR_CRITIC_NETWORKS, make_network
 from goalmisgen.curricula import CURRICULA, LevelSource, make_sampler, positive_value_loss
 from goalmisgen.envs.spec import GAMES, game, grid_games
+from goalmisgen.progress import progress_bar
 from goalmisgen.validation import check_choice, check_float, check_int, check_seed
 
 
@@ -373,7 +373,7 @@ def train(
     recent: dict[str, list[np.ndarray]] = {key: [] for key in (*EPISODE_STATS, intended)}
     history: list[dict[str, float]] = []
     start, steps_done, episodes_done = time.perf_counter(), 0, 0
-    bar = tqdm(total=config.num_iterations * config.batch_size, unit="step", unit_scale=True, disable=not progress)
+    bar = progress_bar(total=config.num_iterations * config.batch_size, unit="step", unit_scale=True, disable=not progress)
 
     for iteration in range(config.num_iterations):
         # ---- rollout: act in all envs at once, no gradients ----

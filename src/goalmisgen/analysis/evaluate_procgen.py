@@ -62,7 +62,7 @@ def play_procgen_levels(
         DataFrame with one row per level: level_seed and ``EPISODE_COLUMNS`` (positions in cells).
     """
     import pandas as pd
-    from tqdm.auto import tqdm
+    from goalmisgen.progress import progress_bar
 
     seeds = np.asarray(level_seeds, dtype=np.int64).reshape(-1)
     options = _evaluation_options(agent, coin_placement)
@@ -70,7 +70,7 @@ def play_procgen_levels(
         agent.seed(seed)
     columns: dict[str, list] = {k: [] for k in EPISODE_COLUMNS}
     env = None
-    for start in tqdm(range(0, len(seeds), batch_size), disable=not progress, desc=f"levels ({coin_placement})"):
+    for start in progress_bar(range(0, len(seeds), batch_size), disable=not progress, desc=f"levels ({coin_placement})"):
         batch = seeds[start : start + batch_size]
         if env is None or env.num_envs != len(batch):
             if env is not None:

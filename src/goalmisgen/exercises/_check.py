@@ -7,7 +7,10 @@ Conventions:
   starts from), so a notebook still runs through; with ``strict=True`` (for grading) it raises
   ``NotImplementedYet``, a ``CheckFailed``, instead;
 * it raises ``CheckFailed`` on a wrong answer. In a notebook, IPython shows only the message (what
-  differs, and a hint), not a traceback; under pytest it fails the test like any ``AssertionError``.
+  differs, and a hint), not a traceback; under pytest it fails the test like any ``AssertionError``;
+* a prediction exercise is never wrong for being off: its checker refuses only an answer of the
+  wrong form, and otherwise raises ``Recorded`` with the measured value and the reasoning, which the
+  checker prints after ``prediction recorded`` (and the grader counts as done).
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ class CheckFailed(AssertionError):
 
 class NotImplementedYet(CheckFailed):
     """Raised by a strict checker when the learner's function is still the stub."""
+
+
+class Recorded(Exception):
+    """Raised by a prediction's check body: the message gives the prediction, the measured value
+    and the reasoning; the checker prints it and passes, however far the prediction was."""
 
 
 class _NotImplemented(Exception):
@@ -78,6 +86,9 @@ def checker(label: str) -> Callable[[Callable[[Callable[..., Any]], None]], Call
                 return
             except CheckFailed as failure:
                 raise CheckFailed(f"{label}: {failure}") from None
+            except Recorded as record:
+                print(f"{PASS} {label}: prediction recorded. {record}")
+                return
             print(f"{PASS} {label}: all checks passed")
 
         run.exercise_label = label

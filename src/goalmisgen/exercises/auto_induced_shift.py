@@ -30,7 +30,8 @@ from goalmisgen.ads.recommender import interest_drift as reference_interest_drif
 from goalmisgen.ads.swapping import swap_assignment as reference_swap_assignment
 from goalmisgen.ads.unit_test import interval_fitness as reference_interval_fitness
 from goalmisgen.ads.unit_test_experiment import UnitTestConfig, UnitTestResult, run_unit_test, validate_seating
-from goalmisgen.exercises._check import CheckFailed, call, checker
+from goalmisgen.exercises._check import CheckFailed, Recorded, call, checker
+from goalmisgen.exercises.quiz import Choice, Question
 
 
 def _as_array(value: object, what: str) -> np.ndarray:
@@ -177,26 +178,27 @@ def prediction_experiment() -> UnitTestResult:
 
 @checker("ex-ads-predict")
 def check_failure_prediction(predicted_failures: Callable) -> None:
-    """Run ``PREDICTION_CONFIG`` and check that ``predicted_failures()`` (failed trials out of 20)
-    lies in the exact 95% interval of the measured failure share."""
+    """Run ``PREDICTION_CONFIG``, record ``predicted_failures()`` (failed trials out of 20) and show
+    the measured count and the reasoning; a prediction outside the exact 95% interval of the measured
+    failure share is told which way it is off, and is not failed for it. Refuses only an answer that
+    is not a whole number of trials."""
     value = call(predicted_failures)
     n = PREDICTION_CONFIG.n_trials
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= n:
         raise CheckFailed(f"return a whole number of trials between 0 and {n}, got {value!r}.")
     measured = prediction_experiment().failure_ci()
     low, high = measured["ci_low"] * n, measured["ci_high"] * n
-    if low - 1e-9 <= value <= high + 1e-9:
-        return
     p_final = float(prediction_experiment().final_p_cooperate().mean())
+    shown = (f"You predicted {value} failed trials of {n}; {measured['failures']} failed (final mean P(cooperate) "
+             f"{p_final:.2f}), and the 95% interval of the failure share allows {low:.1f} to {high:.1f} of {n}.")
+    reason = ("at beta = -0.95 the fitness gap between two learners is (1 + beta) * (p1 - p2), small but positive, "
+              "and PBT only *ranks* learners: it copies the better one whatever the size of the gap, as long as the "
+              "gap beats the noise of the fitness.")
+    if low - 1e-9 <= value <= high + 1e-9:
+        raise Recorded(f"{shown} Your prediction lies in that interval. Why: {reason}")
     direction = "more" if value < low else "fewer"
-    raise CheckFailed(
-        f"you predicted {value} failed trials of {n}; {measured['failures']} failed (final mean P(cooperate) "
-        f"{p_final:.2f}), and the 95% interval of the failure share allows {low:.1f} to {high:.1f} of {n}. "
-        f"{direction.capitalize()} trials failed than you expected. Hint: use your interval_fitness: at "
-        "beta = -0.95 the fitness gap between two learners is (1 + beta) * (p1 - p2), small but positive, and "
-        "PBT only *ranks* learners: it copies the better one whatever the size of the gap, as long as the gap "
-        "beats the noise of the fitness. Keep your prediction honest: the exercise is to predict before running."
-    )
+    raise Recorded(f"{shown} {direction.capitalize()} trials failed than you expected. Why: use your interval_fitness: "
+                   f"{reason}")
 
 
 SEATING_CONFIG = UnitTestConfig(learner="pbt", population=100, interval=10, n_trials=20, seed=5)
@@ -331,3 +333,70 @@ def check_interest_drift(interest_drift: Callable) -> None:
         else:
             hint = "cos = sum(w0 * w) / (||w0|| * ||w||) over all entries, then return 1 - cos."
         raise CheckFailed(f"for {what} expected {expected:.4f}, got {got_value:.4f}. Hint: {hint}")
+
+
+def fitness_gap_questions() -> list[Question]:
+    """The quiz on the fitness gap: the questions of the chapter's quiz, with their answers and feedback (kept here, out
+    of the page's code). Show with ``quiz(*fitness_gap_questions())``."""
+    return [
+        Question(
+            "Between two steady learners that cooperate with probabilities p1 > p2, each starting its interval "
+            "in the state its own last action set (first_state = p), how does the fitness gap depend on k?",
+            [
+                Choice("It does not: the gap is (1 + beta) * (p1 - p2) for every k", correct=True,
+                       feedback="Yes. With first_state = p the first step looks like the others, so k drops out. "
+                       "The gap is positive whenever beta > -1: any interval rewards the more cooperative learner, "
+                       "which is why every interval of the grid fails with large populations."),
+                Choice("It grows with k: longer intervals see more of the future",
+                       feedback="Put first_state = p in your formula: (p + (k - 1) p) / k = p, whatever k."),
+                Choice("It is negative at k = 1: an interval of one step cannot see the next step",
+                       feedback="At k = 1 the state was set by the learner's own previous action, which PBT "
+                       "credits to the learner now. The interval does not have to contain both steps."),
+            ],
+        ),
+        Question(
+            "Right after a PBT copy, a pure cooperator's parameters sit in a defector's old environment "
+            "(first_state = 0). With beta = -0.5, from which interval k on does it out-score a pure defector "
+            "(fitness -0.5)?",
+            [
+                Choice("k = 1", feedback="At k = 1 its fitness is beta - 0.5 = -1: it pays the cost of cooperating "
+                       "and has not yet received its own +1."),
+                Choice("k = 2", feedback="At k = 2 its fitness is (0 + 1) / 2 - 0.5 - 0.5 = -0.5: a tie."),
+                Choice("k = 3", correct=True, feedback="Yes: the gap is (k - 1) / k + beta, positive once "
+                       "k > 1 / (1 + beta) = 2. A fresh copy needs a few steps to earn back the cost of cooperating."),
+            ],
+        ),
+    ]
+
+
+def classification_questions() -> list[Question]:
+    """The quiz on what kind of failure each is: the questions of the chapter's quiz, with their answers and feedback (kept here, out
+    of the page's code). Show with ``quiz(*classification_questions())``."""
+    return [
+        Question(
+            "The recommender ends far more accurate than any recommender could be on its original users. "
+            "Which description fits best?",
+            [
+                Choice("Auto-induced shift of a specified proxy, closest to specification gaming", correct=True,
+                       feedback="Yes: the recommender optimises exactly the loss it was given; the environment's "
+                       "response to what it shows raises that proxy without serving the users' original interests."),
+                Choice("Goal misgeneralization", feedback="Goal misgeneralization needs a learned objective that "
+                       "differs from the trained one. The recommender pursues exactly the trained objective."),
+                Choice("A hidden incentive created by PBT", feedback="The shift is as large without PBT and with "
+                       "swapping; here PBT even slows it down."),
+            ],
+        ),
+        Question(
+            "A population of myopic REINFORCE learners trained with PBT ends up cooperating. Which descriptions fit? "
+            "(pick all that apply)",
+            [
+                Choice("A hidden incentive: the selection step rewards shifting one's own inputs", correct=True,
+                       feedback="Yes: fitness includes the +1 each learner handed itself, though no loss asks for it."),
+                Choice("Goal-misgeneralization-like: the trained population acts on an objective no loss contains",
+                       correct=True, feedback="Yes: every loss is myopic, yet the population behaves as if it "
+                       "maximised long-run reward."),
+                Choice("Specification gaming of the myopic loss", feedback="Each learner's update still follows its "
+                       "myopic loss; what changes behaviour is the selection between learners."),
+            ],
+        ),
+    ]

@@ -21,7 +21,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from goalmisgen.exercises._check import CheckFailed, call, checker, share_answer
+from goalmisgen.exercises._check import CheckFailed, Recorded, call, checker, share_answer
+from goalmisgen.exercises.quiz import Choice, Question
 
 # ---------------------------------------------------------------- ex-capgoal-decision
 
@@ -125,23 +126,26 @@ def measured_cheese(level_seed: int = PREDICT_LEVEL, plays: int = PREDICT_PLAYS)
 
 @checker("ex-capgoal-predict")
 def check_cheese_prediction(predicted_cheese: Callable) -> None:
-    """Check ``predicted_cheese()`` (a share) against ``measured_cheese()``: within
-    ``PREDICT_TOLERANCE`` of the measured share."""
+    """Record ``predicted_cheese()`` (a share) and show ``measured_cheese()`` with the reasoning; a
+    prediction more than ``PREDICT_TOLERANCE`` from the measured share is told which way it is off,
+    and is not failed for it. Refuses only an answer that is not a share."""
     guess = share_answer(call(predicted_cheese), "your prediction", "plays")
     measured = measured_cheese()
-    if abs(guess - measured["mean"]) <= PREDICT_TOLERANCE:
-        return
     shown = (f"the three k = 5 agents reached the cheese in {measured['mean']:.2f} of {measured['n']} plays "
              f"(95% CI {measured['ci_low']:.2f}-{measured['ci_high']:.2f})")
-    if guess > measured["mean"]:
-        hint = ("the agents go for this cheese less often than you expected. They were trained with the cheese in "
-                "the top-right 5 x 5 squares; how far is this cheese from that region, and which way does the maze "
-                "send them at the decision square?")
+    if abs(guess - measured["mean"]) <= PREDICT_TOLERANCE:
+        why = (f"Within {PREDICT_TOLERANCE:.2f} of the measurement. Why: the agents were trained with the cheese in "
+               "the top-right 5 x 5 squares; how far this cheese lies from that region, and which way the maze sends "
+               "them at the decision square, decide whether they go for it.")
+    elif guess > measured["mean"]:
+        why = ("Off by more than {:.2f}: the agents go for this cheese less often than you expected. They were trained "
+               "with the cheese in the top-right 5 x 5 squares; how far is this cheese from that region, and which way "
+               "does the maze send them at the decision square?").format(PREDICT_TOLERANCE)
     else:
-        hint = ("the agents go for this cheese more often than you expected. They were rewarded for cheese, not "
-                "only for the corner: a cheese close to the region where it used to be still pulls them.")
-    raise CheckFailed(f"you predicted {guess:.2f}; {shown}. Hint: {hint} A prediction within "
-                      f"{PREDICT_TOLERANCE:.2f} passes; write down why you were off before changing it.")
+        why = ("Off by more than {:.2f}: the agents go for this cheese more often than you expected. They were rewarded "
+               "for cheese, not only for the corner: a cheese close to the region where it used to be still pulls "
+               "them.").format(PREDICT_TOLERANCE)
+    raise Recorded(f"You predicted {guess:.2f}; {shown}. {why} Write down why you were off, if you were.")
 
 
 # ---------------------------------------------------------------- ex-capgoal-features
@@ -202,3 +206,29 @@ def check_feature_choice(chosen_features: Callable) -> None:
         hint = ("look at the coefficients of the all-features fit (the largest in size matter most), and think about "
                 "what the agent learned in training: the cheese was always in the top-right region.")
     raise CheckFailed(f"{shown}. Hint: {hint}")
+
+
+def curve_questions() -> list[Question]:
+    """``ex-capgoal-curve``: the questions of the chapter's quiz, with their answers and feedback (kept here, out
+    of the page's code). Show with ``quiz(*curve_questions())``."""
+    return [
+        Question(
+       "Along training, a Keys and Chests agent reaches more objects per step at the test ratio, opens both chests in more "
+       "test rooms, and collects more keys it cannot use. Which reading fits the curve?",
+       [
+           Choice("Training aligned the agent: the intended goal under the shift went up.",
+                  feedback="It went up, but so did the keys nobody needed, and the intended goal fell further behind "
+                           "the training ratio. More training made the agent better at what it does, including the proxy."),
+           Choice("The agent got more capable, and spent that capability on the proxy as well as on the goal.", correct=True,
+                  feedback="Yes. The extra skill shows up as more chests *and* more useless keys; nothing in training "
+                           "told the two apart, so nothing pushed the added capability towards the chests only."),
+           Choice("Under the shift the agent has a capability failure: it cannot navigate rooms with more keys.",
+                  feedback="Its objects reached per step at the test ratio rose along training just as at the training "
+                           "ratio, and it empties three test rooms of four of every key: the skill transfers. What it "
+                           "does with it is the question."),
+           Choice("The reward is misspecified: it pays for keys.",
+                  feedback="The reward pays +1 per chest opened and nothing for keys. The keys were only correlated "
+                           "with reward, on the training distribution."),
+       ],
+   ),
+    ]

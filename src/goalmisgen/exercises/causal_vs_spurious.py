@@ -21,6 +21,7 @@ import pandas as pd
 
 from goalmisgen.envs.coinrun.levels import COIN_SUPPORTS
 from goalmisgen.exercises._check import CheckFailed, call, checker
+from goalmisgen.exercises.quiz import Choice, Question
 
 # ---------------------------------------------------------------- ex-causal-follow
 
@@ -189,3 +190,31 @@ def check_support_design(design_experiment: Callable) -> None:
     if (control["coin_placement"], control["random_fraction"]) != (train["coin_placement"], train["random_fraction"]):
         raise CheckFailed("the control's coin placement or random_fraction differs from the agents under study: then "
                           "a difference at test could come from either factor. Change only coin_support.")
+
+
+def confusion_questions() -> list[Question]:
+    """``ex-causal-confusion``: the questions of the chapter's quiz, with their answers and feedback (kept here, out
+    of the page's code). Show with ``quiz(*confusion_questions())``."""
+    return [
+        Question(
+       "The confounded clone had the lowest training loss and the worst closed-loop success. What is the best "
+       "reading of that?",
+       [
+           Choice("It overfitted: more parameters per sample than the others.",
+                  feedback="All three clones have the same network and the same samples; the confounded one has two "
+                           "informative inputs more than 'state', exactly as many as 'original'. Overfitting does not "
+                           "explain why the same width with random values ('original') drives well."),
+           Choice("It learned a feature that predicts the expert's action in the demonstrations but does not cause it; "
+                  "in closed loop that feature is its own past action, so the prediction no longer holds.", correct=True,
+                  feedback="Yes. The previous action was a spurious correlate of the label: in the data it came from "
+                           "the expert, who acted on the velocity. Once the clone acts, the correlate is produced by "
+                           "the clone itself, and the distribution the clone meets shifts away from the one it fit."),
+           Choice("Behavioural cloning cannot work on MountainCar.",
+                  feedback="The 'state' and 'original' clones reach the flag almost every time: cloning works here "
+                           "when the clone does not lean on the nuisance."),
+           Choice("Lower training loss always means a better policy; the evaluation must be wrong.",
+                  feedback="Training loss measures agreement with the expert on the expert's own states. Closed-loop "
+                           "success measures what happens on the states the clone visits: different distributions."),
+       ],
+   ),
+    ]

@@ -35,7 +35,7 @@ import pandas as pd
 import torch
 
 from goalmisgen.agents.ppo import compute_gae
-from goalmisgen.exercises._check import CheckFailed, call, checker, share_answer
+from goalmisgen.exercises._check import CheckFailed, Recorded, call, checker, share_answer
 from goalmisgen.exercises.quiz import Choice, Question
 from goalmisgen.validation import check_int
 
@@ -336,8 +336,10 @@ def shipped_moved_rates() -> dict[str, dict]:
 
 @checker("ex-coinrun-predict")
 def check_rate_prediction(predicted_rates: Callable) -> None:
-    """Check ``predicted_rates() -> (coin, end)`` against the shipped agents' measured rates
-    (``shipped_moved_rates``): each within ``PREDICT_TOLERANCE`` of the measured mean."""
+    """Record ``predicted_rates() -> (coin, end)`` and show the shipped agents' measured rates
+    (``shipped_moved_rates``) with the reasoning; a prediction more than ``PREDICT_TOLERANCE`` from a
+    measured mean is told which way it is off, and is not failed for it. Refuses only an answer of
+    the wrong form."""
     got = call(predicted_rates)
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise CheckFailed(f"return two numbers, (coin, end), got {got!r}.")
@@ -368,11 +370,13 @@ def check_rate_prediction(predicted_rates: Callable) -> None:
     elif end > m_end["mean"] + PREDICT_TOLERANCE:
         hints.append("they reach the end less often than you expected")
     if hints:
-        raise CheckFailed(
-            f"you predicted coin {coin:.2f} and end {end:.2f}; {shown}. Hint: {'; and '.join(hints)}. "
-            f"A prediction within {PREDICT_TOLERANCE:.2f} of each passes; revise it with this in mind, and compare "
-            "with your own agent's evaluation in the next cells."
-        )
+        why = f"Off by more than {PREDICT_TOLERANCE:.2f}: {'; and '.join(hints)}."
+    else:
+        why = (f"Both within {PREDICT_TOLERANCE:.2f} of the measurement. Why: the agents' skill carries over to "
+               "levels they never met, and on every training level the coin sat at the right end, so the reward "
+               "could not tell the two goals apart.")
+    raise Recorded(f"You predicted coin {coin:.2f} and end {end:.2f}; {shown}. {why} Compare with your own "
+                   "agent's evaluation in the next cells.")
 
 
 # ---- ex-coinrun-separate: an experiment that tells two proxies apart ----------------------------
@@ -526,3 +530,28 @@ def open_end_question(passed: int, reached: int) -> Question:
                              "clearly on one side of one half: the data do tell them apart.")),
         ],
     )
+
+
+def goal_questions() -> list[Question]:
+    """``ex-coinrun-goal``: the questions of the chapter's quiz, with their answers and feedback (kept here, out
+    of the page's code). Show with ``quiz(*goal_questions())``."""
+    return [
+        Question(
+       "On every training level the coin sat at the right end, and the reward paid only for touching it. "
+       "What does the evidence of this chapter support?",
+       [
+           Choice("The reward was misspecified: it paid the agent for reaching the right end.",
+                  feedback="The reward paid only for the coin. But on every training level, going right and "
+                           "collecting the coin earn the same return, so the reward could not tell them apart."),
+           Choice("The agent learned to go to the right end, a goal that earned the same return as collecting "
+                  "the coin on every training level.", correct=True,
+                  feedback="Yes: the two goals agree on the training levels and come apart only when the coin moves."),
+           Choice("The agent is not capable enough to reach a coin that has been moved.",
+                  feedback="On the good levels it still reaches the end of levels it has never seen, pits and "
+                           "enemies included: its capability generalized, its goal did not."),
+           Choice("Counting every test level, accidents included, measures best what the agent is after.",
+                  feedback="A moved coin on the agent's usual route is collected by accident; the good-levels "
+                           "filter keeps only the levels where that cannot happen."),
+       ],
+   ),
+    ]

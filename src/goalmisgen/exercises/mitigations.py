@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from goalmisgen.curricula import positive_value_loss
-from goalmisgen.exercises._check import CheckFailed, call, checker, share_answer
+from goalmisgen.exercises._check import CheckFailed, Recorded, call, checker, share_answer
 from goalmisgen.exercises.quiz import Choice, Question
 from goalmisgen.validation import check_float, check_int, check_seed
 
@@ -356,9 +356,8 @@ def _check_replay_prediction(predicted_replay: Callable, steps: int | None, mani
         problems.append("The sweep says the opposite about the coin rate. Hint: playing distinguishing levels more "
                         "often is not the same as learning from them; compare the two arms' coin rates in the table.")
     if problems:
-        raise CheckFailed(report + " " + " ".join(problems) + " Write down why you were off before changing your "
-                          "prediction.")
-    print(report)
+        raise Recorded(report + " " + " ".join(problems) + " Write down why you were off.")
+    raise Recorded(report + f" Within a factor {PREDICT_FACTOR:g}, and no disagreement with the sweep on the coin rate.")
 
 
 def check_replay_prediction(predicted_replay: Callable, strict: bool = False, *, steps: int | None = PREDICT_STEPS,
@@ -369,7 +368,8 @@ def check_replay_prediction(predicted_replay: Callable, strict: bool = False, *,
     sweep ``manifest`` (None: the shipped one; without it only the fresh run is used). The share
     passes within a factor ``PREDICT_FACTOR`` of the shipped sweep's second-half share (of the fresh
     run's without the sweep); the coin answer must agree with the sweep when its 95% CI for PLR minus
-    DR excludes 0. Prints what was measured and how far off the prediction was."""
+    DR excludes 0. Prints the prediction, what was measured and how far off the prediction was, with a
+    hint where it is off; it is not failed for that (only an answer of the wrong form is refused)."""
     if steps is not None:
         steps = check_int("steps", steps, low=1, high=10_000_000)
     if manifest is not None:

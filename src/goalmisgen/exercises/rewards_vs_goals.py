@@ -18,6 +18,7 @@ import pandas as pd
 
 from goalmisgen.analysis.goal_inference import step_log_likelihoods
 from goalmisgen.exercises._check import CheckFailed, call, checker
+from goalmisgen.exercises.quiz import Choice, Question
 
 
 # ---------------------------------------------------------------- ex-rewards-agree
@@ -191,3 +192,27 @@ def check_inferred_goal(inferred_goal: Callable) -> None:
         else:
             hint = "compare the winner's p_best with the threshold (at least the threshold counts as decided)."
         raise CheckFailed(f"for {what} expected {expected!r}, got {got!r}. Hint: {hint}")
+
+
+def critic_questions() -> list[Question]:
+    """``ex-rewards-critic``: the questions of the chapter's quiz, with their answers and feedback (kept here, out
+    of the page's code). Show with ``quiz(*critic_questions())``."""
+    return [
+        Question(
+       "Near the end of a level with the coin removed, a headline agent's critic still predicts almost the full "
+       "+10. What does that tell us?",
+       [
+           Choice("The critic is broken: it was trained badly.",
+                  feedback="On training levels it predicts the return that follows very well. It is accurate on the "
+                           "distribution it was trained on; the coin simply never made a difference there."),
+           Choice("What the network learned to predict reward from is the end of the level, not the coin.", correct=True,
+                  feedback="Yes. On training levels 'near the wall' and 'near the coin' are the same states, and the "
+                           "critic picked the feature that was always there for it."),
+           Choice("The agent can see the reward in its observation.",
+                  feedback="No channel of the observation holds the reward; it acts only through the advantages."),
+           Choice("The reward function pays for reaching the wall.",
+                  feedback="The reward pays only for the coin. With the coin removed every return is 0, as the dashed "
+                           "line shows."),
+       ],
+   ),
+    ]

@@ -119,6 +119,12 @@ def student_notebook(nb: NotebookNode, where: str = "the notebook") -> NotebookN
             lines = cell.source.split("\n")
             for region in reversed(stubs.get(index, [])):
                 lines[region.begin : region.end + 1] = [stub_line(region.indent, region.label)]
+            if index in stubs:  # the stub is the learner's to edit: not folded behind "Show a solution"
+                tags = [t for t in cell.metadata.get("tags", []) if t != "hide-input"]
+                cell.metadata["tags"] = tags
+                if not tags:
+                    del cell.metadata["tags"]
+                cell.metadata.pop("mystnb", None)
             cell.source = "\n".join(lines)
             cell.outputs = []
             cell.execution_count = None
