@@ -1,0 +1,43 @@
+"""Thresholds and predictions of chapter 7's claims (looking inside the CoinRun-grid agents),
+asserted by ``tests/test_claims_inside.py``.
+
+Written before the runs that test them (data/inside). What had been seen before: one smoke run on
+100 levels from seed 2**31 + 900000 (not the levels of data/inside), headline seed 0 only: its
+coin vector at the second hidden layer had norm 0.25 against a mean activation norm of 17, and
+adding it 1 or 3 times left the coin rate on its good levels near 0.05. No probe had been fitted.
+
+Probes: logistic regression on the states ``GoRightAgent`` visits on 600 held-out levels with the
+coin moved, half the levels for fitting and half for scoring; per network and layer.
+"""
+
+LAYERS = ("body.2", "body.4")
+"""The hidden layers probed and steered (after each ReLU of the MLP)."""
+PROBE_LEVELS = 600
+STEER_LAYER = "body.4"
+STEER_COEFFICIENTS = (1.0, 10.0, 30.0)
+"""Multiples of each agent's own coin vector added at every step."""
+STEER_GOOD_LEVELS = 150
+"""Most good-and-passed moved-coin levels per agent (the first of data/coinrun_headline's) played per condition."""
+STEER_END_LEVELS = 200
+"""Levels with the coin at the end (goals coincide) played per condition."""
+RANDOM_DIRECTIONS = 3
+"""Random directions of the largest steering's norm per agent."""
+
+# --- sanity of the probe method
+# most |shuffled-label accuracy - majority share| for any network, layer and label
+SHUFFLED_NEAR_MAJORITY_MAX = 0.06
+# least accuracy of the probe on the observation itself (layer "input") for the coin in view and the coin ahead
+INPUT_COIN_PROBE_MIN = 0.95
+
+# --- predictions (written before the runs)
+# the positive controls (coin at random in training) keep where the coin is: least mean accuracy of
+# their last-hidden-layer probes for "coin in view" and "coin ahead"
+CONTROL_COIN_PROBE_MIN = 0.9
+# the headline agents respond less to the coin: most ratio of their mean coin-vector norm (relative
+# to the mean activation norm) to the controls' at the last hidden layer
+HEADLINE_TO_CONTROL_COIN_RESPONSE_MAX = 0.5
+# adding the coin vector does not make the headline agents seek the coin: most rise of their mean
+# coin rate on good levels with the moved coin, at any coefficient
+STEER_COIN_RISE_MAX = 0.10
+# least fall of the controls' mean coin rate on their good levels when 30 times their coin vector is subtracted
+CONTROL_SUBTRACT_FALL_MIN = 0.2
