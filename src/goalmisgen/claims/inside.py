@@ -6,7 +6,7 @@ Written before the runs that test them (data/inside). What had been seen before:
 coin vector at the second hidden layer had norm 0.25 against a mean activation norm of 17, and
 adding it 1 or 3 times left the coin rate on its good levels near 0.05. No probe had been fitted.
 
-Probes: logistic regression on the states ``GoRightAgent`` visits on 600 held-out levels with the
+Probes: linear (ridge) classifiers on the states ``GoRightAgent`` visits on 600 held-out levels with the
 coin moved, half the levels for fitting and half for scoring; per network and layer.
 """
 

@@ -23,6 +23,7 @@ from goalmisgen.experiments import common
 from goalmisgen.experiments.coin_support import coin_support
 from goalmisgen.experiments.curriculum_sweep import curriculum_sweep
 from goalmisgen.experiments.headline import headline
+from goalmisgen.experiments.inside import inside
 from goalmisgen.experiments.keys_chests import keys_chests
 from goalmisgen.experiments.maze import maze
 from goalmisgen.experiments.maze_regions import MazeRegionGrid, maze_regions
@@ -104,6 +105,9 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
                "chapter 3: 3 Keys and Chests agents, checkpoints along training at both ratios",
                ("training_wall_time_s.*", "evaluation_wall_time_s"), seeded=True, stale=("keys_chests_seed*.pt",),
                work_dir="keys_chests"),
+    Experiment("inside", "inside", inside, True,
+               "chapter 7: probes and coin-vector steering of headline's agents (needs headline)",
+               ("probe_wall_time_s", "steering_wall_time_s")),
     Experiment("procgen-cpu", "procgen_coinrun_cpu", functools.partial(procgen_evaluation, "cpu"), True,
                "chapter 1: the procgen CoinRun agent trained on this CPU, played on 1000 levels",
                ("evaluation_wall_time_s",)),
