@@ -14,8 +14,10 @@ LAYERS = ("body.2", "body.4")
 """The hidden layers probed and steered (after each ReLU of the MLP)."""
 PROBE_LEVELS = 600
 STEER_LAYER = "body.4"
-STEER_COEFFICIENTS = (1.0, 10.0, 30.0)
-"""Multiples of each agent's own coin vector added at every step."""
+STEER_COEFFICIENTS = (1.0, 3.0, 10.0, 30.0)
+"""Multiples of each agent's own coin vector added at every step. 3 was added after the first run
+(which had 1, 10 and 30) showed no effect at 1 and broken navigation at 10 and 30 in the controls;
+the levels with the coin at the end are now played at every multiple, not only the largest."""
 STEER_GOOD_LEVELS = 150
 """Most good-and-passed moved-coin levels per agent (the first of data/coinrun_headline's) played per condition."""
 STEER_END_LEVELS = 200

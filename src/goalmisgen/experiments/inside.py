@@ -11,6 +11,7 @@ end, beside random directions of the same norm.
 
 from __future__ import annotations
 
+import gzip
 import time
 from pathlib import Path
 
@@ -74,13 +75,14 @@ def good_levels(group: str, seed: int, n: int, folder: Path = HEADLINE) -> np.nd
 def steering_conditions(group: str) -> list[tuple[str, str, float, int | None]]:
     """(placement, direction, coefficient, random seed) played for one agent: the headline agents
     with their coin vector added, the controls with theirs subtracted; random directions of the
-    largest coefficient's norm; the largest edit also where the coin is at the end."""
+    largest coefficient's norm; every edit also where the coin is at the end."""
     top = max(claims.STEER_COEFFICIENTS)
     sign = 1.0 if group == "headline" else -1.0
     out = [("random", "none", 0.0, None)]
     out += [("random", "coin", sign * c, None) for c in claims.STEER_COEFFICIENTS]
     out += [("random", "random", sign * top, r) for r in range(claims.RANDOM_DIRECTIONS)]
-    out += [("end", "none", 0.0, None), ("end", "coin", sign * top, None), ("end", "random", sign * top, 0)]
+    out += [("end", "none", 0.0, None)] + [("end", "coin", sign * c, None) for c in claims.STEER_COEFFICIENTS]
+    out += [("end", "random", sign * top, 0)]
     return out
 
 
@@ -121,12 +123,15 @@ def steering_summaries(steer: pd.DataFrame) -> dict:
 
 
 def inside(out_dir: Path | str = DATA / "inside", command: str = "python -m goalmisgen regenerate inside") -> dict:
-    """Run the probes and the steering; write ``probes.csv``, ``probe_levels.csv``, ``steering.csv``
-    and ``manifest.json`` into ``out_dir``; returns the manifest."""
+    """Run the probes and the steering; write ``probes.csv``, ``probe_levels.csv.gz``,
+    ``coin_response.csv``, ``steering.csv.gz`` and ``manifest.json`` into ``out_dir``; returns the manifest."""
     from goalmisgen.interp.coinrun_probes import coin_response, probe_table
     from goalmisgen.interp.coinrun_states import coinrun_states
     from goalmisgen.progress import progress_bar
 
+    import torch
+
+    torch.set_num_threads(1)  # small batches: one thread is many times faster than two on a shared machine
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -142,17 +147,18 @@ def inside(out_dir: Path | str = DATA / "inside", command: str = "python -m goal
     with progress_bar(total=n_conditions, desc="steering") as bar:
         steer = pd.concat([steer_agent(g, s, a, states, bar) for g, s, a in agents], ignore_index=True)
     steer_wall = time.perf_counter() - start
-    for name, table in (("probes.csv", probes), ("probe_levels.csv", per_level.round(4)),
-                        ("coin_response.csv", pd.DataFrame(response)), ("steering.csv", bools_as_int8(steer))):
-        write_atomic(out / name, table.to_csv(index=False).encode())
+    for name, table in (("probes.csv", probes), ("probe_levels.csv.gz", per_level.round(4)),
+                        ("coin_response.csv", pd.DataFrame(response)), ("steering.csv.gz", bools_as_int8(steer))):
+        text = table.to_csv(index=False).encode()
+        write_atomic(out / name, gzip.compress(text, mtime=0) if name.endswith(".gz") else text)
     description = (f"Linear probes of data/coinrun_headline's 5 headline agents, 3 positive controls and 5 random-weights "
                    f"networks of the same shape, on the states GoRightAgent visits on {claims.PROBE_LEVELS} held-out levels "
                    f"with the coin moved (seeds from {states.level.min()}), half the levels to fit and half to score; and "
                    f"steering with each agent's coin vector at layer {claims.STEER_LAYER}.")
     estimand = ("probe accuracy on held-out levels: mean over seeds with a t interval over per-seed accuracies and a "
                 "seeds x levels bootstrap; steering rates: mean over seeds of each seed's rate, t interval over seeds")
-    return write_manifest(out, "inside", command, (description, estimand), machine_provenance(), "steering.csv",
+    return write_manifest(out, "inside", command, (description, estimand), machine_provenance(), "steering.csv.gz",
                           n_states=len(states), probe_wall_time_s=probe_wall, steering_wall_time_s=steer_wall,
-                          files={p.name: p.stat().st_size for p in sorted(out.glob("*.csv"))},
+                          files={p.name: p.stat().st_size for p in sorted(out.glob("*.csv*"))},
                           probe_summaries=probe_summaries(probes, per_level),
                           steering_summaries=steering_summaries(steer))
