@@ -71,6 +71,9 @@ def test_editing_refuses_what_does_not_fit():
     with pytest.raises(ValueError, match="needs add"):
         with edited(net, "body.1"):
             pass
+    with pytest.raises(ValueError, match="finite vector"):
+        with edited(net, "body.1", add=[float("nan"), 1.0]):
+            pass
     assert not net.body[1]._forward_hooks
 
 

@@ -7,8 +7,11 @@
   shuffled-label control, and a random-weights network of the same shape.
 * ``coinrun_states``: CoinRun-grid observations labelled with what a probe asks about (where the
   coin is relative to the agent, how far the end is).
+* ``coinrun_probes``: chapter 7's probe table (which label, which layer, which network) and how far
+  the coin moves a layer.
 * ``steering``: a coin vector (activations with the coin in view minus without) and plays of
   CoinRun-grid levels with a vector added.
+* ``figures``: the chapter's probe and steering figures.
 """
 
 from goalmisgen.interp.capture import capture, hidden_layers

@@ -21,11 +21,10 @@ from torch import nn
 from goalmisgen.interp.capture import module
 
 
-def _as_vector(name: str, value, width: int | None = None) -> torch.Tensor:
+def _as_vector(name: str, value) -> torch.Tensor:
     v = torch.as_tensor(np.asarray(value, dtype=np.float32))
-    if v.ndim != 1 or (width is not None and v.numel() != width) or not torch.isfinite(v).all():
-        size = "" if width is None else f" of {width} numbers"
-        raise ValueError(f"{name} of shape {tuple(v.shape)} is not allowed: {name} must be a finite vector{size}")
+    if v.ndim != 1 or not torch.isfinite(v).all():
+        raise ValueError(f"{name} of shape {tuple(v.shape)} is not allowed: {name} must be a finite vector")
     return v
 
 
