@@ -13,8 +13,11 @@ Claims:
 - Interventions: coin moved -> the coin is collected less (CI of the change below 0); coin removed ->
   they still reach the end; no coin and end permeable -> they walk past the end, like the scripted
   go-right policy ("go right", not "go to the end wall"); hazards removed -> no more deaths.
-- Goal inference passes its controls (controls -> coin, random policy -> none) and infers "end" for
-  every headline agent.
+- Goal inference, checked on planted goals first: "it recovers every planted goal" at beta >= 1 and
+  "it never names a wrong goal"; then, with the coin moved and the end permeable, every headline
+  agent and the go-right script come out as "right", the controls as "coin", the random policy as
+  "none"; with only the coin moved, "end = right" (the two cannot be told apart there) for the
+  headline agents and the script.
 """
 
 import numpy as np
@@ -25,15 +28,25 @@ from goalmisgen.agents import load_agent
 from goalmisgen.agents.scripted import GoRightAgent, RandomAgent
 from goalmisgen.analysis import paired_difference_ci, play_levels
 from goalmisgen.analysis.goal_inference import goal_values, infer_goals
+from goalmisgen.analysis.planted_goals import planted_confusion
 from goalmisgen.analysis.trajectories import record_trajectories
 from goalmisgen.analysis.value_probe import value_trace
 from goalmisgen.claims.rewards_vs_goals import (
     CONTROL_VALUE_GAP_MIN,
     GO_RIGHT_RETURN_MIN,
+    INFER_START,
     MOVED_AGREEMENT_MAX,
     MOVED_RETURN_SHARE_MAX,
+    MOVED_VERDICTS,
     P_BEST_MIN,
     PASSED_END_MIN,
+    PERMEABLE_VERDICTS,
+    PLANTED_BETAS,
+    PLANTED_LEVELS_PER_REPLICATE,
+    PLANTED_RECOVERY_MIN,
+    PLANTED_REPLICATES,
+    PLANTED_START,
+    PLANTED_WRONG_MAX,
     REMOVED_END_DROP_MAX,
     RETURN_GAP_MAX,
     VALUE_KEPT_MIN,
@@ -160,29 +173,36 @@ def test_interventions_rule_out_the_coin_and_the_end_wall_for_the_headline_agent
 # ---------------------------------------------------------------- goal inference
 
 
-@pytest.fixture(scope="module")
-def inference_levels():
-    levels = do(generate_levels(HELD_OUT_START + 5000 + np.arange(N_INFER)), coin_moved())
-    return levels, goal_values(levels)
+def test_goal_inference_recovers_planted_goals_and_never_names_a_wrong_one():
+    n = PLANTED_REPLICATES * PLANTED_LEVELS_PER_REPLICATE
+    levels = do(generate_levels(PLANTED_START + np.arange(n)), coin_moved(), end_permeable())
+    runs = planted_confusion(levels, betas=PLANTED_BETAS, replicates=PLANTED_REPLICATES, progress=False)
+    goals = runs[(runs["planted"] != "none") & (runs["beta"] >= 1)]
+    recovery = goals.groupby(["planted", "beta"])["recovered"].mean()
+    assert (recovery >= PLANTED_RECOVERY_MIN).all(), recovery
+    wrong = ~runs["recovered"] & (runs["inferred"] != "undecided")
+    assert wrong.mean() <= PLANTED_WRONG_MAX, runs[wrong]
 
 
-def inferred(agent, inference_levels):
-    levels, values = inference_levels
-    return infer_goals(record_trajectories(agent, levels, max_steps=100), values=values, n_boot=500)
+def verdicts(players, *interventions):
+    levels = do(generate_levels(INFER_START + np.arange(N_INFER)), coin_moved(), *interventions)
+    values = goal_values(levels)
+    out = {}
+    for name, agent in players.items():
+        result = infer_goals(record_trajectories(agent, levels, max_steps=100), values=values, n_boot=500)
+        out[name] = (result.best, float(result.table.set_index("goal").loc[result.best, "p_best"]))
+    return out
 
 
-def test_goal_inference_passes_its_controls(controls, inference_levels):
-    for agent in controls.values():
-        result = inferred(agent, inference_levels)
-        assert result.best == "coin" and result.table.set_index("goal").loc["coin", "p_best"] >= P_BEST_MIN, result.table
-    result = inferred(RandomAgent(seed=0), inference_levels)
-    assert result.best == "none", result.table
-
-
-def test_goal_inference_says_every_headline_agent_pursues_the_end(headline, inference_levels):
-    for agent in headline.values():
-        result = inferred(agent, inference_levels)
-        assert result.best == "end" and result.table.set_index("goal").loc["end", "p_best"] >= P_BEST_MIN, result.table
+@pytest.mark.parametrize("interventions, expected", [((), MOVED_VERDICTS), ((end_permeable(),), PERMEABLE_VERDICTS)],
+                         ids=["coin moved", "coin moved, end permeable"])
+def test_goal_inference_verdicts(headline, controls, interventions, expected):
+    players = {**{("headline", s): a for s, a in headline.items()}, **{("control", s): a for s, a in controls.items()},
+               ("go right (scripted)", 0): GoRightAgent(), ("random policy", 0): RandomAgent(seed=0)}
+    for (group, seed), (best, share) in verdicts(players, *interventions).items():
+        assert best == expected[group], (group, seed, best, share)
+        if group != "random policy":  # "none" is its best candidate, not a decisive one (see the claims module)
+            assert share >= P_BEST_MIN, (group, seed, best, share)
 
 
 # ---------------------------------------------------------------- the same claims on fresh training runs

@@ -9,17 +9,20 @@ from goalmisgen.agents.scripted import FORWARD_ACTIONS, GoRightAgent, RandomAgen
 from goalmisgen.analysis.evaluate_coinrun import play_levels
 from goalmisgen.analysis.goal_inference import (
     BETAS,
+    candidate_goals,
     cost_to_go,
+    disagreement_steps,
     goal_targets,
     goal_values,
     infer_goals,
     step_log_likelihoods,
 )
+from goalmisgen.analysis.planted_goals import BoltzmannGoalAgent, planted_confusion, recovery_table
 from goalmisgen.analysis.trajectories import record_trajectories
 from goalmisgen.envs.coinrun import levels as lv
 from goalmisgen.envs.coinrun import HELD_OUT_START
 from goalmisgen.envs.coinrun.solver import shortest_paths_to
-from goalmisgen.envs.coinrun.interventions import coin_moved, coin_removed, do
+from goalmisgen.envs.coinrun.interventions import coin_moved, coin_removed, do, end_permeable
 from goalmisgen.paths import data_dir
 
 HEADLINE = data_dir() / "coinrun_headline"
@@ -69,13 +72,47 @@ def moved_levels():
     return levels, goal_values(levels)
 
 
-@pytest.mark.parametrize("who, goal", [("headline_seed0.pt", "end"), ("control_seed0.pt", "coin"), ("random", "none")])
+@pytest.mark.parametrize("who, goal", [("headline_seed0.pt", "end = right"), ("control_seed0.pt", "coin"), ("random", "none")])
 def test_inference_recovers_the_goal_of_the_controls(moved_levels, who, goal):
     levels, values = moved_levels
     agent = RandomAgent() if who == "random" else load_agent(HEADLINE / who)
     result = infer_goals(record_trajectories(agent, levels, max_steps=100), values=values, n_boot=300)
     row = result.table.set_index("goal").loc[goal]
     assert result.best == goal and row["p_best"] >= 0.95, result.table
+
+
+def test_end_and_right_are_one_candidate_unless_the_end_is_permeable():
+    levels = lv.generate_levels(np.arange(30))
+    assert list(candidate_goals(levels)) == ["coin", "end = right"]
+    assert list(candidate_goals(do(levels, end_permeable()))) == ["coin", "end", "right"]
+    right = goal_targets(do(levels, end_permeable()), "right")
+    assert (right.any(axis=2).argmax(axis=1) == levels.width - 2).all()
+
+
+def test_only_steps_where_no_action_is_best_for_every_goal_are_scored():
+    a = np.array([[1.0, 2, 2], [1, 1, 3], [2, 2, 2]])
+    b = np.array([[2.0, 1, 2], [3, 1, 1], [2, 2, 2]])
+    assert disagreement_steps([a, b]).tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("goal", ["coin", "end", "right"])
+def test_a_rational_planted_agent_reaches_its_goal(goal):
+    levels = do(lv.generate_levels(HELD_OUT_START + np.arange(40)), coin_moved(), end_permeable())
+    agent = BoltzmannGoalAgent(levels, goal, beta=20.0, seed=1)
+    traj = record_trajectories(agent, levels, max_steps=100)
+    at_goal = goal_targets(levels, goal)[traj.level, traj.x, traj.y]
+    reached = np.bincount(traj.level[at_goal], minlength=len(levels)) > 0
+    if goal == "coin":
+        reached = traj.outcomes["coin_collected"].astype(bool)
+    assert reached.mean() >= 0.9, reached.mean()
+
+
+def test_planted_confusion_recovers_confident_agents_and_counts_every_run():
+    levels = do(lv.generate_levels(HELD_OUT_START + 300 + np.arange(40)), coin_moved(), end_permeable())
+    runs = planted_confusion(levels, betas=(3.0,), replicates=2, progress=False)
+    assert len(runs) == 2 * 4 and runs["recovered"][runs["planted"] != "none"].all(), runs
+    table = recovery_table(runs)
+    assert set(table["planted"]) == {"coin", "end", "right", "none"} and (table["ci_low"] <= table["share"]).all()
 
 
 def test_bad_input_is_refused_with_a_message(moved_levels):
@@ -95,4 +132,12 @@ def test_bad_input_is_refused_with_a_message(moved_levels):
         infer_goals(traj, n_boot=True)
     with pytest.raises(ValueError, match="ahead"):
         GoRightAgent(ahead=0)
+    with pytest.raises(ValueError, match="beta"):
+        BoltzmannGoalAgent(levels, "coin", beta=-1)
+    with pytest.raises(ValueError, match="goal"):
+        BoltzmannGoalAgent(levels, "treasure", beta=1)
+    with pytest.raises(ValueError, match="state"):
+        BoltzmannGoalAgent(levels.subset(slice(0, 3)), "end", beta=1).act(np.zeros((3, 6, 10, 11)))
+    with pytest.raises(ValueError, match="betas"):
+        planted_confusion(levels, betas=())
     assert len(BETAS) > 10 and BETAS[0] == 0

@@ -14,12 +14,16 @@ reward -1 per step; the episode ends at the flag or after 200 steps. The expert 
 direction the car moves (``expert_action``), which reaches the flag from every start.
 
 The clone reads the velocity through a noisy sensor (``SENSOR_NOISE``, Gaussian, in training and
-in closed loop alike), while the expert acted on the true velocity: as in de Haan et al.'s tasks,
-the expert's action cannot be read off the clone's view of the state exactly. Without that noise
-the expert's rule (the sign of the velocity) is so easy to learn from the state that no clone
-needs the previous action, and the confusion does not appear.
+in closed loop alike), while the expert acted on the true velocity, so the expert's action cannot
+be read off the clone's view of the state exactly. Without that noise the expert's rule (the sign of
+the velocity) is so easy to learn from the state that no clone needs the previous action, and the
+confusion does not appear.
 
-Inputs a clone may see (``INPUTS``), as in de Haan et al.'s released MountainCar code:
+This is a version *after* de Haan et al., not their setup: their MountainCar expert is a trained
+DQN policy and their clones see the exact state; ours is the one-line rule above, and the sensor
+noise is our addition, needed for the effect to appear at all.
+
+Inputs a clone may see (``INPUTS``), the three of de Haan et al.'s MountainCar code:
 
 ==============  ==================================================================
 ``confounded``  (position, velocity, previous action one-hot): the nuisance is in

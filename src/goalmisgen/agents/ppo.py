@@ -438,7 +438,9 @@ def train(
         row.update(_level_counts(source))
         history.append(row)
         bar.update(config.batch_size)
-        bar.set_postfix({label: f"{row[key]:.2f}" for key, label in spec.bar.items()}, refresh=False)
+        # a rate shows once an episode has finished (before that it is NaN and shown as nothing)
+        bar.set_postfix({label: f"{row[key]:.2f}" for key, label in spec.bar.items() if np.isfinite(row[key])},
+                        refresh=False)
         for key in recent:
             recent[key] = recent[key][-8:]
         if callback is not None and callback(row, policy):

@@ -1,24 +1,32 @@
 """Which goal explains an agent's behaviour? Boltzmann-rational goal inference on CoinRun-grid.
 
-The method, in plain words. For a candidate goal (a set of target cells: the coin's cell, or every
-cell at the end of the level) the game's own physics tells, from any state, how many steps each
-action leaves until the target can be reached (``cost_to_go``, an exhaustive search backwards in
-time, enemies' cycles included). An agent that pursues the goal *noisily rationally* picks action
-``a`` in state ``s`` with probability
+The method, in plain words. For a candidate goal (a set of target cells: the coin's cell, the end
+column, or the rightmost column anyone can stand in) the game's own physics tells, from any state,
+how many steps each action leaves until the target can be reached (``cost_to_go``, an exhaustive
+search backwards in time, enemies' cycles included). An agent that pursues the goal *noisily
+rationally* picks action ``a`` in state ``s`` with probability
 
     p(a | s) = exp(-beta * Q(s, a)) / sum_b exp(-beta * Q(s, b)),
 
 where ``Q(s, a)`` is 1 + the steps still needed after ``a``, counted relative to the best action and
 at most ``MAX_REGRET`` steps worse (dying, or never arriving, is a large mistake, not an infinite
-one: a noisy agent that slips once must not rule a goal out).
+one: a noisy agent that slips once must not rule a goal out). Standing on a target, the best
+actions are those that stay there: a goal is something the agent keeps, not a place it passes.
 ``beta`` says how rational: 0 is uniformly random, large is always the fastest action. For each
 goal we fit ``beta`` by maximum likelihood to the recorded steps and compare goals by the
 log-likelihood they give the agent's actual actions. The "none" goal is the uniformly random
 policy (``beta = 0``, no parameter). A goal's fitted ``beta`` is one free parameter, so its
-log-likelihood is penalized by ``log(S) / 2`` for ``S`` steps (the Bayesian information criterion):
-a goal must explain the actions better than chance by more than that freedom buys. The posterior
-over goals (uniform prior) is the softmax of these penalized scores; its uncertainty comes from a
-bootstrap over levels, refitting ``beta`` in every resample.
+log-likelihood is penalized by ``log(S) / 2`` for ``S`` scored steps (the Bayesian information
+criterion): it decides between a goal and "none", never between two goals (each has one parameter).
+The posterior over goals (uniform prior) is the softmax of these penalized scores; its uncertainty
+comes from a bootstrap over levels, refitting ``beta`` in every resample.
+
+Only the steps where the candidate goals disagree are scored: those where no action is among the
+best for every goal. Where one action serves all goals, taking it says nothing about which goal the
+agent has, and scoring it anyway favours the goal whose best actions happen to be fewest (a coin on
+the agent's way makes "get the coin" look sharp). Goals whose target cells are the same on every
+level (the end column and the rightmost column, unless the end is made permeable) cannot be told
+apart by any behaviour: they are merged into one candidate named ``"end = right"``.
 
 Usage:
     >>> traj = record_trajectories(agent, do(generate_levels(seeds), coin_moved()))
@@ -40,8 +48,10 @@ from goalmisgen.envs.coinrun import ACTIONS, CoinRunOptions, CoinRunState, physi
 from goalmisgen.envs.coinrun.solver import ENEMY_PERIOD_LCM
 from goalmisgen.validation import check_choice, check_float, check_int, check_seed
 
-GOALS = ("coin", "end")
+GOALS = ("coin", "end", "right")
 """Goals with target cells; "none" (the random policy) is always compared too."""
+SAME = " = "
+"""Joins the names of goals whose targets coincide on every level (``"end = right"``)."""
 NO_GOAL = "none"
 BETAS = np.concatenate([[0.0], np.geomspace(0.02, 20.0, 60)])
 """The grid of rationality values ``beta`` searched by maximum likelihood."""
@@ -53,8 +63,10 @@ _LIFTS = lv.JUMP_HEIGHT + 1
 def goal_targets(levels: lv.CoinRunLevels, goal: str) -> np.ndarray:
     """(n, W, H) bool target cells of ``goal`` in each level.
 
-    ``"coin"``: the coin's cell (no cell where the coin was removed); ``"end"``: every cell in or
-    beyond the end column (what ``reached_end`` records).
+    ``"coin"``: the coin's cell (no cell where the coin was removed); ``"end"``: every cell of the
+    end column (where ``reached_end`` is first recorded); ``"right"``: every cell of the rightmost
+    column that has a cell free of ground and lava ("go right as far as you can": the end column
+    itself, unless the end is permeable and the floor runs on past it).
     """
     check_choice("goal", goal, GOALS)
     n, W, H = levels.solid.shape
@@ -63,7 +75,12 @@ def goal_targets(levels: lv.CoinRunLevels, goal: str) -> np.ndarray:
         has = np.flatnonzero(levels.coin_present)
         targets[has, levels.coin_x[has], levels.coin_y[has]] = True
     else:
-        targets[:] = (np.arange(W)[None, :] >= levels.end_x[:, None])[:, :, None]
+        if goal == "end":
+            column = levels.end_x
+        else:
+            free = (~(levels.solid | levels.lava)).any(axis=2)  # (n, W) columns with a free cell
+            column = W - 1 - np.argmax(free[:, ::-1], axis=1)
+        targets[:] = (np.arange(W)[None, :] == np.asarray(column)[:, None])[:, :, None]
     return targets
 
 
@@ -170,7 +187,14 @@ def action_costs(trajectories: Trajectories, goal: str, value: np.ndarray | None
 
     ``value``: the goal's ``cost_to_go`` on ``trajectories.levels`` (computed when None).
     """
-    levels = trajectories.levels
+    tr = trajectories
+    return costs_at(tr.levels, goal, value, tr.level, tr.x, tr.y, tr.vy, tr.t, horizon)
+
+
+def costs_at(levels: lv.CoinRunLevels, goal: str, value: np.ndarray | None, level, x, y, vy, t,
+             horizon: int = 100) -> np.ndarray:
+    """(M, 6) float ``Q(s, a)`` of ``goal`` in M states given as (M,) int arrays ``level`` (index
+    into ``levels``), ``x``, ``y``, ``vy`` and ``t`` (see ``action_costs``)."""
     targets = goal_targets(levels, goal)
     if value is None:
         value = cost_to_go(levels, targets, horizon)
@@ -179,11 +203,10 @@ def action_costs(trajectories: Trajectories, goal: str, value: np.ndarray | None
         raise ValueError(f"value of shape {value.shape} is not allowed: it must be cost_to_go of these levels, {expected}")
     far = float(value.max(initial=horizon + 1))
     state = _state(levels)
-    tr = trajectories
-    q = np.empty((len(tr), len(ACTIONS)))
+    q = np.empty((len(level), len(ACTIONS)))
     for a in range(len(ACTIONS)):
-        x1, y1, vy1, hit, ended = _outcomes(state, targets, tr.level, tr.x, tr.y, tr.vy, tr.t, np.full(len(tr), a))
-        after = np.minimum(value[tr.level, x1, y1, vy1, (tr.t + 1) % ENEMY_PERIOD_LCM] + 1.0, far)
+        x1, y1, vy1, hit, ended = _outcomes(state, targets, level, x, y, vy, t, np.full(len(level), a))
+        after = np.minimum(value[level, x1, y1, vy1, (t + 1) % ENEMY_PERIOD_LCM] + 1.0, far)
         q[:, a] = np.where(hit, 1.0, np.where(ended, far, after))
     return q
 
@@ -210,28 +233,54 @@ class GoalInference:
     """Result of ``infer_goals``.
 
     Attributes:
-        table: one row per goal ("coin", "end", "none"): ``beta`` (fitted), ``log_lik``,
-            ``gain_per_step`` (log-likelihood per step above the random policy, nats) with
-            ``gain_ci_low``/``gain_ci_high`` (95%, bootstrap over levels), ``score`` (log-likelihood
-            minus the BIC penalty), ``posterior`` (softmax of the scores) and ``p_best`` (share of
-            bootstrap resamples in which the goal has the best score).
-        best: the goal with the highest score.
-        per_level: (n_levels, len(BETAS)) log-likelihood per level and beta, one array per goal.
-        steps_per_level: (n_levels,) recorded steps per level.
+        table: one row per candidate ("coin", "end", "right" or merged ones such as "end = right",
+            then "none"): ``beta`` (fitted), ``log_lik``, ``gain_per_step`` (log-likelihood per
+            scored step above the random policy, nats) with ``gain_ci_low``/``gain_ci_high``
+            (bootstrap over levels), ``score`` (log-likelihood minus the BIC penalty),
+            ``posterior`` (softmax of the scores) and ``p_best`` (share of bootstrap resamples in
+            which the candidate has the best score).
+        best: the candidate with the highest score.
+        per_level: (n_levels, len(BETAS)) log-likelihood per level and beta, one array per candidate.
+        steps_per_level: (n_levels,) scored steps per level.
+        scored_share: the share of all recorded steps that were scored (where the goals disagree).
     """
 
     table: pd.DataFrame
     best: str
     per_level: dict
     steps_per_level: np.ndarray
+    scored_share: float
+
+
+def candidate_goals(levels: lv.CoinRunLevels, goals=GOALS) -> dict[str, str]:
+    """Candidate name -> one of its goals: goals whose target cells coincide on every level are one
+    candidate, named by joining their names (``"end = right"``); no behaviour can separate them."""
+    names: dict[str, list[str]] = {}
+    targets = {g: goal_targets(levels, g) for g in _check_goals(goals)}
+    for g in targets:
+        twin = next((k for k in names if np.array_equal(targets[names[k][0]], targets[g])), None)
+        if twin is None:
+            names[g] = [g]
+        else:
+            names[twin].append(g)
+    return {SAME.join(members): members[0] for members in names.values()}
+
+
+def disagreement_steps(costs: list[np.ndarray]) -> np.ndarray:
+    """(S,) bool: the steps where no action is among the best for every goal (``costs``: one (S, A)
+    ``action_costs`` array per goal)."""
+    common = np.ones(costs[0].shape, dtype=bool)
+    for q in costs:
+        common &= q == q.min(axis=1, keepdims=True)
+    return ~common.any(axis=1)
 
 
 def infer_goals(trajectories: Trajectories, goals=GOALS, values: dict | None = None, horizon: int = 100,
                 n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> GoalInference:
     """Score candidate goals by how well a Boltzmann-rational pursuer of each explains the steps.
 
-    Only the steps before the agent first stands on a target of any candidate goal are scored
-    (once it has arrived, every goal but one is moot, and "stay at the wall" says little).
+    Only the steps where the candidates disagree (no action is best for all of them) are scored;
+    goals with the same targets on every level are merged (``candidate_goals``).
 
     Args:
         trajectories: an agent's recorded steps (``record_trajectories``).
@@ -259,30 +308,29 @@ def infer_goals(trajectories: Trajectories, goals=GOALS, values: dict | None = N
     level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
     tr = trajectories
     n = len(tr.levels)
-    arrived = np.zeros(len(tr), dtype=bool)
-    for g in goals:
-        arrived |= goal_targets(tr.levels, g)[tr.level, tr.x, tr.y]
-    scored = ~arrived
+    candidates = candidate_goals(tr.levels, goals)
+    costs = {name: action_costs(tr, g, values[g], horizon) for name, g in candidates.items()}
+    scored = disagreement_steps(list(costs.values())) if len(costs) > 1 else np.ones(len(tr), dtype=bool)
     steps = np.bincount(tr.level[scored], minlength=n).astype(float)
     per_level = {}
-    for g in goals:
-        ll = step_log_likelihoods(action_costs(tr, g, values[g], horizon)[scored], tr.action[scored])
-        per_level[g] = np.stack([np.bincount(tr.level[scored], weights=ll[:, b], minlength=n) for b in range(len(BETAS))], axis=1)
+    for name, q in costs.items():
+        ll = step_log_likelihoods(q[scored], tr.action[scored])
+        per_level[name] = np.stack([np.bincount(tr.level[scored], weights=ll[:, b], minlength=n) for b in range(len(BETAS))], axis=1)
     chance = -np.log(len(ACTIONS))
 
     def scores(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For level weights (R, n): per-goal best log-lik (R, G+1), its beta index, and steps (R,)."""
+        """For level weights (R, n): per-candidate best log-lik (R, G+1), its beta index, and steps (R,)."""
         total_steps = counts @ steps
         lls, which = [], []
-        for g in goals:
-            by_beta = counts @ per_level[g]
+        for name in candidates:
+            by_beta = counts @ per_level[name]
             which.append(by_beta.argmax(axis=1))
             lls.append(by_beta.max(axis=1))
         lls.append(chance * total_steps)
         return np.stack(lls, axis=1), np.stack(which, axis=1), total_steps
 
-    names = list(goals) + [NO_GOAL]
-    penalty = np.array([1.0] * len(goals) + [0.0])
+    names = list(candidates) + [NO_GOAL]
+    penalty = np.array([1.0] * len(candidates) + [0.0])
     ll, beta_idx, total = scores(np.ones((1, n)))
     score = ll[0] - penalty * 0.5 * np.log(max(total[0], 1.0))
     posterior = np.exp(score - logsumexp(score))
@@ -311,4 +359,5 @@ def infer_goals(trajectories: Trajectories, goals=GOALS, values: dict | None = N
         "posterior": posterior.astype(float),
         "p_best": wins.astype(float),
     })
-    return GoalInference(table=table, best=names[int(score.argmax())], per_level=per_level, steps_per_level=steps)
+    return GoalInference(table=table, best=names[int(score.argmax())], per_level=per_level, steps_per_level=steps,
+                         scored_share=float(scored.mean()) if len(scored) else 0.0)

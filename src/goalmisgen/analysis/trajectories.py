@@ -49,6 +49,9 @@ def record_trajectories(agent, levels: lv.CoinRunLevels, max_steps: int = 200, d
 
     Args:
         agent: anything with ``act(obs, deterministic) -> (B,) actions`` (a loaded agent, a scripted one).
+            An agent that reads the game's state instead of its observation (a planted-goal agent,
+            ``analysis.planted_goals``) has ``bind(state)``: it is bound to this game's state and
+            asked for every level's action at each step.
         levels: CoinRunLevels (n levels), e.g. ``do(generate_levels(seeds), coin_moved())``.
         max_steps: the episodes' timeout.
         deterministic: take each agent's most likely action instead of sampling.
@@ -71,12 +74,14 @@ def record_trajectories(agent, levels: lv.CoinRunLevels, max_steps: int = 200, d
     if hasattr(agent, "seed"):
         agent.seed(seed)
     s = env.state
+    if hasattr(agent, "bind"):
+        agent.bind(s)
     steps: list[tuple[np.ndarray, ...]] = []
 
     def record(ids, obs, actions):
         steps.append((ids, s.x[ids].copy(), s.y[ids].copy(), s.vy[ids].copy(), s.t[ids].copy(), actions))
 
-    outcomes = play_once(env, agent, obs, deterministic, before_step=record)
+    outcomes = play_once(env, agent, obs, deterministic, before_step=record, act_on_all=hasattr(agent, "bind"))
     level, x, y, vy, t, action = (np.concatenate(parts) for parts in zip(*steps))
     order = np.lexsort((t, level))
     return Trajectories(levels, level[order], x[order], y[order], vy[order], t[order], action[order], outcomes)
