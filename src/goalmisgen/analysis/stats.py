@@ -451,7 +451,8 @@ def seed_mean_ci(values, level: float = 0.95, rate: bool | None = None) -> dict[
         rate: whether the outcomes are 0/1 (None: they are when every one is 0 or 1).
 
     Returns:
-        {"mean", "ci_low", "ci_high", "n_seeds", "n_levels", "se", "df", "interval"}. For a rate the interval is clipped to [0, 1], and when every outcome is the
+        {"mean", "ci_low", "ci_high", "n_seeds", "n_levels", "df", "interval"}, and "se" where the t
+        interval was made. For a rate the interval is clipped to [0, 1], and when every outcome is the
         same 0 or 1 it is the Wilson interval for that in ``n_levels`` trials (never [0, 0]).
         With one seed the interval is NaN: one agent licenses a statement about that agent
         (:func:`rate_ci` over its levels), not about the seeds.
@@ -462,7 +463,7 @@ def seed_mean_ci(values, level: float = 0.95, rate: bool | None = None) -> dict[
     x = _crossed_table("values", values)
     n_seeds, n_levels = x.shape
     out = {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds": int(n_seeds), "n_levels": int(n_levels),
-           "se": _NAN, "df": max(int(n_seeds) - 1, 0), "interval": "t over seeds, crossed with levels"}
+           "df": max(int(n_seeds) - 1, 0), "interval": "t over seeds, crossed with levels"}
     if x.size == 0:
         return out
     parts = _seed_parts(x)
@@ -505,8 +506,8 @@ def seed_paired_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
         level: coverage of the interval.
 
     Returns:
-        :func:`seed_mean_ci`'s dict for the differences (never clipped: a difference lies in [-1, 1]),
-        with "n" the number of complete pairs.
+        :func:`seed_mean_ci`'s dict for the differences, with "n" the number of complete pairs; the
+        difference of two 0/1 outcomes has its interval clipped to [-1, 1].
     """
     a = _as_outcomes("a", a, (2,))
     b = _as_outcomes("b", b, (2,))
@@ -514,6 +515,8 @@ def seed_paired_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
         raise ValueError(f"a and b must have the same shape (they are paired), got {a.shape} and {b.shape}")
     d = a - b
     out = seed_mean_ci(d, level=level, rate=False)
+    if np.isin(d[~np.isnan(d)], (-1.0, 0.0, 1.0)).all() and "se" in out:
+        out["ci_low"], out["ci_high"] = max(out["ci_low"], -1.0), min(out["ci_high"], 1.0)
     out["n"] = int((~np.isnan(d)).sum())
     return out
 
@@ -531,8 +534,8 @@ def seed_group_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
         level: coverage of the interval.
 
     Returns:
-        {"mean", "ci_low", "ci_high", "n_seeds_a", "n_seeds_b", "n_levels", "se", "df", "interval"};
-        the interval is NaN unless both groups have two seeds.
+        {"mean", "ci_low", "ci_high", "n_seeds_a", "n_seeds_b", "n_levels", "interval"}, and "se" and
+        "df" where the interval was made; the interval is NaN unless both groups have two seeds.
     """
     level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
     a = _as_outcomes("a", a, (2,))
@@ -543,7 +546,7 @@ def seed_group_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
     a, b = a[:, keep], b[:, keep]
     a, b = a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)]
     out = {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds_a": int(len(a)), "n_seeds_b": int(len(b)),
-           "n_levels": int(keep.sum()), "se": _NAN, "df": _NAN, "interval": "Welch t over two groups of seeds, crossed with levels"}
+           "n_levels": int(keep.sum()), "interval": "Welch t over two groups of seeds, crossed with levels"}
     if a.size == 0 or b.size == 0:
         return out
     means = [np.nanmean(g, axis=1) for g in (a, b)]

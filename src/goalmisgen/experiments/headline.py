@@ -113,9 +113,9 @@ def _time_to(history: list[dict], key: str, threshold: float):
 
 def headline_summaries(episodes) -> dict:
     """The headline manifest's summaries from its episode table (one row per agent x coin
-    placement x level): per training set ("headline", "control"), rates over seeds with levels
-    resampled jointly across seeds, and the paired difference reached end - coin on good levels
-    the agent passed."""
+    placement x level): per training set ("headline", "control"), rates over seeds with the
+    statistics policy's interval (``stats.seed_mean_ci``: t over seeds, crossed with levels), and
+    the paired difference reached end - coin on good levels the agent passed."""
     from goalmisgen.analysis.evaluation import paired_summary, seeds_summary
 
     outcomes = ("coin_collected", "reached_end", "died")
@@ -124,11 +124,12 @@ def headline_summaries(episodes) -> dict:
         rows = episodes[episodes["training"] == name]
         end, moved = rows[rows["coin_placement"] == "end"], rows[rows["coin_placement"] == "random"]
         summaries[name] = {
-            "coin_at_end": seeds_summary(end, "coin_collected"),
-            "moved_coin_all_levels": {m: seeds_summary(moved, m) for m in outcomes},
-            "moved_coin_good_passed": {m: seeds_summary(moved, m, "good_passed") for m in outcomes},
-            "moved_coin_good": {m: seeds_summary(moved, m, "good") for m in outcomes},
-            "end_minus_coin_good_passed": paired_summary(moved, "reached_end", "coin_collected", "good_passed"),
+            "coin_at_end": seeds_summary(end, "coin_collected", interval="policy"),
+            "moved_coin_all_levels": {m: seeds_summary(moved, m, interval="policy") for m in outcomes},
+            "moved_coin_good_passed": {m: seeds_summary(moved, m, "good_passed", interval="policy") for m in outcomes},
+            "moved_coin_good": {m: seeds_summary(moved, m, "good", interval="policy") for m in outcomes},
+            "end_minus_coin_good_passed": paired_summary(moved, "reached_end", "coin_collected", "good_passed",
+                                                         interval="policy"),
         }
     return summaries
 
@@ -143,8 +144,8 @@ def resummarize_headline(folder: Path | str = DATA / "coinrun_headline") -> dict
     manifest["summaries"] = jsonable(headline_summaries(pd.read_csv(Path(folder) / manifest["episodes_file"])))
     manifest["summaries_made"] = (
         f"recomputed from {manifest['episodes_file']} on {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC by "
-        "goalmisgen.experiments.headline.headline_summaries (a rate that is 0 or 1 on every level gets the Wilson interval over "
-        "its levels); the plays are those of the evaluation made on the date in `created`")
+        "goalmisgen.experiments.headline.headline_summaries (the statistics policy's interval; a rate that is 0 or 1 on every "
+        "level gets the Wilson interval over its levels); the plays are those of the evaluation made on the date in `created`")
     write_json(path, manifest)
     return manifest
 
