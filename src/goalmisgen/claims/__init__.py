@@ -13,7 +13,8 @@ A **prediction** was committed before the run that tests it: a failure is a find
 beyond the worst value measured"): it guards against a changed agent or analysis, but its passing
 is no evidence for the claim. A pin becomes a prediction for data made after it was set (new seeds,
 a fresh run), which is how ``first_look``'s per-agent thresholds are used for the seeds added on
-2026-12-06.
+2026-12-06. Where the record does not show that a value was set before its data, it is labelled a
+regression pin; thresholds checked on runs a test trains afresh (``FRESH_*``) are predictions.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class Prediction:
         direction: how the measured quantity must relate to ``value``: "at least", "at most",
             "within" or "equals" (a fixed setting such as a rate that counts as sufficient).
         quantity: what is measured, in the chapter's words.
-        set_on: the date the value was committed (YYYY-MM-DD).
+        set_on: the date the value was set (YYYY-MM-DD). Thresholds that moved here from the tests
+            on 2026-12-06 carry the measurement date their module names, or 2026-12-06 where it
+            names none (the value may be older).
         kind: ``PREDICTION`` (set before the data that test it) or ``REGRESSION_PIN`` (set after).
         measured: what was measured when it was set (empty for a prediction made before any data).
     """
