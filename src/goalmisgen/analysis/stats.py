@@ -328,6 +328,18 @@ def paired_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: in
             "n_seeds": out["n_seeds"], "n_levels": out["n_levels"]}
 
 
+def _two_groups(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two groups' (n_seeds, n_levels) tables on the same levels, checked, without the levels that
+    neither group played and the seeds with no level; also the mask of levels kept."""
+    a = _as_outcomes("a", a, (2,))
+    b = _as_outcomes("b", b, (2,))
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must cover the same levels (same number of columns), got {a.shape} and {b.shape}")
+    keep = ~np.isnan(a).all(axis=0) | ~np.isnan(b).all(axis=0)
+    a, b = a[:, keep], b[:, keep]
+    return a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)], keep
+
+
 def group_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
     """Difference of two groups of agents that played the same levels: mean(a) - mean(b), each the
     estimand of :func:`crossed_bootstrap_ci` (mean over seeds of each seed's mean over its levels).
@@ -345,13 +357,7 @@ def group_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: int
         {"mean", "ci_low", "ci_high", "n_seeds_a", "n_seeds_b", "n_levels"}.
     """
     n_boot, level, seed = _check_common(n_boot, level, seed)
-    a = _as_outcomes("a", a, (2,))
-    b = _as_outcomes("b", b, (2,))
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"a and b must cover the same levels (same number of columns), got {a.shape} and {b.shape}")
-    keep = ~np.isnan(a).all(axis=0) | ~np.isnan(b).all(axis=0)
-    a, b = a[:, keep], b[:, keep]
-    a, b = a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)]
+    a, b, keep = _two_groups(a, b)
     if a.size == 0 or b.size == 0:
         return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds_a": len(a), "n_seeds_b": len(b),
                 "n_levels": int(keep.sum())}
@@ -538,13 +544,7 @@ def seed_group_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
         "df" where the interval was made; the interval is NaN unless both groups have two seeds.
     """
     level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
-    a = _as_outcomes("a", a, (2,))
-    b = _as_outcomes("b", b, (2,))
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"a and b must cover the same levels (same number of columns), got {a.shape} and {b.shape}")
-    keep = ~np.isnan(a).all(axis=0) | ~np.isnan(b).all(axis=0)
-    a, b = a[:, keep], b[:, keep]
-    a, b = a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)]
+    a, b, keep = _two_groups(a, b)
     out = {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds_a": int(len(a)), "n_seeds_b": int(len(b)),
            "n_levels": int(keep.sum()), "interval": "Welch t over two groups of seeds, crossed with levels"}
     if a.size == 0 or b.size == 0:
