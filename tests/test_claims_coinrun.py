@@ -89,7 +89,7 @@ def test_positive_controls_collect_the_moved_coin_on_good_levels():
 def test_reaching_the_end_beats_collecting_the_coin_as_a_paired_difference():
     rows = _episodes()
     moved = rows[(rows["training"] == "headline") & (rows["coin_placement"] == "random")]
-    diff = paired_summary(moved, "reached_end", "coin_collected", "good_passed")
+    diff = paired_summary(moved, "reached_end", "coin_collected", "good_passed", interval="policy")
     assert diff["ci_low"] > END_MINUS_COIN_CI_LOW_MIN, diff
 
 

@@ -2,8 +2,10 @@
 ``Evaluation`` result, its summaries, and the tables of several training seeds on the same levels.
 
 Rates get Wilson intervals; continuous metrics (progress, steps) a percentile bootstrap. With
-several training seeds on the same levels use ``seeds_summary`` (levels resampled jointly across
-seeds) and ``paired_summary`` for paired differences.
+several training seeds on the same levels use ``seeds_summary`` and ``paired_summary`` (paired
+differences) with ``interval="policy"``: the statistics policy of ``stats`` (t over seeds, crossed
+with levels). Their default, ``"crossed bootstrap"``, is the interval the shipped manifests of the
+other experiments were summarized with; it is too narrow with 3-5 seeds.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from goalmisgen.analysis.stats import bootstrap_ci, crossed_bootstrap_ci, paired_difference_ci, rate_ci
+from goalmisgen.analysis.stats import (
+    bootstrap_ci,
+    crossed_bootstrap_ci,
+    paired_difference_ci,
+    rate_ci,
+    seed_mean_ci,
+    seed_paired_difference_ci,
+)
 from goalmisgen.envs.grid.options import MAX_LEVEL_SEED
-from goalmisgen.validation import check_int
+from goalmisgen.validation import check_choice, check_int
 
 GOOD_LEVEL_THRESHOLD = 0.1
 """Langosco et al.'s good-levels filter: a level is good when the agent, playing it unmodified,
@@ -145,13 +154,28 @@ def seeds_matrix(episodes: pd.DataFrame, metric: str, mask: str | None = None) -
     return episodes.assign(_v=values).pivot(index="seed", columns="level_seed", values="_v").to_numpy(dtype=float)
 
 
-def seeds_summary(episodes: pd.DataFrame, metric: str, mask: str | None = None, seed: int = 0) -> dict:
+SEED_INTERVALS = ("policy", "crossed bootstrap")
+"""How ``seeds_summary`` and ``paired_summary`` make their 95% interval: "policy" (``stats.seed_mean_ci``:
+t over seeds, crossed with levels) or "crossed bootstrap" (``stats.crossed_bootstrap_ci``: seeds and
+levels resampled jointly, the shipped manifests' interval until 2026-12-06)."""
+
+
+def seeds_summary(episodes: pd.DataFrame, metric: str, mask: str | None = None, seed: int = 0,
+                  interval: str = "crossed bootstrap") -> dict:
     """Mean of ``metric`` over training seeds (each seed's mean over its levels, levels where
-    ``mask`` holds), with a 95% CI that resamples seeds and levels jointly across seeds."""
-    return crossed_bootstrap_ci(seeds_matrix(episodes, metric, mask), seed=seed)
+    ``mask`` holds), with a 95% interval made as ``interval`` says (``SEED_INTERVALS``; ``seed``
+    seeds the bootstrap)."""
+    interval = check_choice("interval", interval, SEED_INTERVALS)
+    table = seeds_matrix(episodes, metric, mask)
+    return seed_mean_ci(table) if interval == "policy" else crossed_bootstrap_ci(table, seed=seed)
 
 
-def paired_summary(episodes: pd.DataFrame, a: str, b: str, mask: str | None = None, seed: int = 0) -> dict:
+def paired_summary(episodes: pd.DataFrame, a: str, b: str, mask: str | None = None, seed: int = 0,
+                   interval: str = "crossed bootstrap") -> dict:
     """Mean over seeds of mean(a - b) for two outcomes of the same episodes (e.g. reached_end and
-    coin_collected), with a CI resampling seeds and levels jointly."""
-    return paired_difference_ci(seeds_matrix(episodes, a, mask), seeds_matrix(episodes, b, mask), seed=seed)
+    coin_collected), with a 95% interval of the paired differences made as ``interval`` says."""
+    interval = check_choice("interval", interval, SEED_INTERVALS)
+    a_table, b_table = seeds_matrix(episodes, a, mask), seeds_matrix(episodes, b, mask)
+    if interval == "policy":
+        return seed_paired_difference_ci(a_table, b_table)
+    return paired_difference_ci(a_table, b_table, seed=seed)

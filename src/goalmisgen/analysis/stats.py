@@ -1,17 +1,29 @@
-"""Confidence intervals for the evaluation's numbers.
+"""Confidence intervals for the evaluation's numbers, and the project's statistics policy.
 
-Which one to use:
+**The policy** (book page "Statistics: how the book's intervals are made"): name the estimand
+first, then use the interval made for it.
 
-* a **rate** from independent trials (coin collected in k of n episodes): :func:`rate_ci`, a Wilson
-  or exact (Clopper-Pearson) binomial interval. It never collapses to [0, 0] at 0 successes.
-* a **continuous metric** from independent episodes (steps, distance): :func:`bootstrap_ci`.
-* **seeds x levels**, every training seed evaluated on the same levels: :func:`crossed_bootstrap_ci`.
-  Per-level success correlates across seeds (an easy level is easy for every agent), so the levels
-  are resampled jointly for all seeds; :func:`t_interval_over_seeds` is the simpler alternative.
-* a **paired design** (the same levels, and seeds, measured twice: with and without an intervention,
-  or reached-end and coin-collected in the same episodes): :func:`paired_difference_ci`.
-* **one more seed**: where a new training seed's number should fall: :func:`seed_prediction_interval`,
-  with the seeds' spread pooled over groups by :func:`pooled_seed_sd`.
+1. **Several training seeds** (the usual case). Seeds are the unit of replication. The estimand is
+   the mean over training seeds of each seed's rate (or mean) over its levels; every seed counts
+   once. When every seed plays the same levels (seeds x levels crossed), use
+   :func:`seed_mean_ci`: a Student-t interval with k - 1 degrees of freedom for k seeds whose
+   standard error adds the seeds' spread and the shared levels' spread (``S_seeds^2 / k +
+   S_levels^2 * sum(w_l^2)``). Two outcomes of the same episodes, or the same seeds and levels
+   with and without an intervention: :func:`seed_paired_difference_ci` (the differences, paired).
+   Two groups of agents on the same levels: :func:`seed_group_difference_ci` (Welch degrees of
+   freedom). With one seed only that agent is described: its levels are the sample (below).
+   The percentile bootstrap over seeds and levels (:func:`crossed_bootstrap_ci`,
+   :func:`group_difference_ci`) is too narrow with 3-5 seeds (``analysis.coverage`` measures it);
+   it stays for the manifests made with it and for comparison.
+2. **One agent** (or the levels as the population): a **rate** from independent episodes,
+   :func:`rate_ci` (Wilson); a continuous metric, :func:`bootstrap_ci`; a paired difference over
+   levels, :func:`paired_difference_ci` with 1-D inputs. Pooling several seeds' episodes into one
+   Wilson interval treats correlated episodes as independent: not for seeds.
+3. **One more seed**: where a new training seed's number should fall: :func:`seed_prediction_interval`,
+   with the seeds' spread pooled over groups by :func:`pooled_seed_sd`.
+
+:func:`t_interval_over_seeds` takes one number per seed (levels fixed); :func:`hierarchical_bootstrap_ci`
+is for seeds that played different levels.
 
 Every function returns a dict with ``"mean"``, ``"ci_low"`` and ``"ci_high"`` (Python floats) and
 the sample sizes; an empty sample gives NaN for all three.
@@ -316,6 +328,18 @@ def paired_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: in
             "n_seeds": out["n_seeds"], "n_levels": out["n_levels"]}
 
 
+def _two_groups(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two groups' (n_seeds, n_levels) tables on the same levels, checked, without the levels that
+    neither group played and the seeds with no level; also the mask of levels kept."""
+    a = _as_outcomes("a", a, (2,))
+    b = _as_outcomes("b", b, (2,))
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must cover the same levels (same number of columns), got {a.shape} and {b.shape}")
+    keep = ~np.isnan(a).all(axis=0) | ~np.isnan(b).all(axis=0)
+    a, b = a[:, keep], b[:, keep]
+    return a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)], keep
+
+
 def group_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
     """Difference of two groups of agents that played the same levels: mean(a) - mean(b), each the
     estimand of :func:`crossed_bootstrap_ci` (mean over seeds of each seed's mean over its levels).
@@ -333,13 +357,7 @@ def group_difference_ci(a, b, n_boot: int = 2000, level: float = 0.95, seed: int
         {"mean", "ci_low", "ci_high", "n_seeds_a", "n_seeds_b", "n_levels"}.
     """
     n_boot, level, seed = _check_common(n_boot, level, seed)
-    a = _as_outcomes("a", a, (2,))
-    b = _as_outcomes("b", b, (2,))
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"a and b must cover the same levels (same number of columns), got {a.shape} and {b.shape}")
-    keep = ~np.isnan(a).all(axis=0) | ~np.isnan(b).all(axis=0)
-    a, b = a[:, keep], b[:, keep]
-    a, b = a[~np.isnan(a).all(axis=1)], b[~np.isnan(b).all(axis=1)]
+    a, b, keep = _two_groups(a, b)
     if a.size == 0 or b.size == 0:
         return {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds_a": len(a), "n_seeds_b": len(b),
                 "n_levels": int(keep.sum())}
@@ -388,3 +406,168 @@ def hierarchical_bootstrap_ci(groups: list, n_boot: int = 2000, level: float = 0
         means[b] = np.mean([arrays[i][rng.integers(0, arrays[i].size, arrays[i].size)].mean() for i in picks])
     low, high = _percentiles(means, level)
     return {"mean": float(np.mean([a.mean() for a in arrays])), "ci_low": low, "ci_high": high, "n": k}
+
+
+def _seed_parts(x: np.ndarray) -> dict:
+    """The pieces of :func:`seed_mean_ci`'s standard error for an (n_seeds, n_levels) table with NaN
+    for missing cells (rows and columns with data only): each seed's mean over its levels
+    ("seed_means"); the variance of the level effects, each level's mean deviation from the seeds'
+    means over the seeds that played it ("level_var", n_levels - 1 degrees of freedom); ``sum(w_l^2)``
+    for the weight ``w_l`` of level l in the mean of the seeds' means ("weight_sq"); and the
+    residual variance of a cell around seed mean + level effect ("residual_var")."""
+    valid = ~np.isnan(x)
+    n_per_seed = valid.sum(axis=1)
+    seed_means = np.nanmean(x, axis=1)
+    deviations = np.where(valid, x - seed_means[:, None], np.nan)
+    level_effects = np.nanmean(deviations, axis=0)
+    n_seeds, n_levels = x.shape
+    level_var = float(np.var(level_effects, ddof=1)) if n_levels >= 2 else 0.0
+    weights = (valid / n_per_seed[:, None]).sum(axis=0) / n_seeds
+    residuals = deviations - level_effects[None, :]
+    df_residual = int(valid.sum()) - n_seeds - n_levels + 1
+    residual_var = float(np.nansum(residuals ** 2)) / df_residual if df_residual > 0 else 0.0
+    return {"seed_means": seed_means, "level_var": level_var, "weight_sq": float((weights ** 2).sum()),
+            "residual_var": residual_var, "residual_df": max(df_residual, 0)}
+
+
+def _crossed_table(name: str, values) -> np.ndarray:
+    x = _as_outcomes(name, values, (2,))
+    valid = ~np.isnan(x)
+    return x[valid.any(axis=1)][:, valid.any(axis=0)]
+
+
+def seed_mean_ci(values, level: float = 0.95, rate: bool | None = None) -> dict[str, float]:
+    """The policy's interval for a seeds x levels table: mean over seeds of each seed's mean over
+    its levels, with a Student-t interval (k - 1 degrees of freedom for k seeds) whose squared
+    standard error is ``var(seed means) / k + var(level effects) * sum(w_l^2) - noise``.
+
+    The first term is the seeds' spread; the second is the spread of the levels that all seeds
+    share (a hard level is hard for every agent), which the seeds' spread cannot see; each also
+    holds the cells' own noise (residual variance * sum(w_l^2) / k), which the mean holds only once,
+    so it is taken out once (never going below either term alone). The t quantile with k - 1
+    degrees of freedom keeps the interval from being too narrow with 3-5 seeds; where the levels'
+    spread dominates it errs wide (``analysis.coverage`` measures the coverage; the book's page
+    "Statistics" shows the table). ``w_l`` is level l's weight in the estimate (1 / n_levels when
+    no cell is missing).
+
+    Args:
+        values: (n_seeds, n_levels) numbers or bools; NaN marks a missing cell (a level that is not
+            "good" for that seed). Every seed counts once however many levels it has.
+        level: coverage of the interval, in (0, 1).
+        rate: whether the outcomes are 0/1 (None: they are when every one is 0 or 1).
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n_seeds", "n_levels", "df", "interval"}, and "se" where the t
+        interval was made. For a rate the interval is clipped to [0, 1], and when every outcome is the
+        same 0 or 1 it is the Wilson interval for that in ``n_levels`` trials (never [0, 0]).
+        With one seed the interval is NaN: one agent licenses a statement about that agent
+        (:func:`rate_ci` over its levels), not about the seeds.
+    """
+    level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    if rate is not None:
+        rate = check_bool("rate", rate)
+    x = _crossed_table("values", values)
+    n_seeds, n_levels = x.shape
+    out = {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds": int(n_seeds), "n_levels": int(n_levels),
+           "df": max(int(n_seeds) - 1, 0), "interval": "t over seeds, crossed with levels"}
+    if x.size == 0:
+        return out
+    parts = _seed_parts(x)
+    seed_means = parts["seed_means"]
+    out["mean"] = mean = float(seed_means.mean())
+    observed = x[~np.isnan(x)]
+    is_rate = bool(np.isin(observed, (0.0, 1.0)).all()) if rate is None else rate
+    if is_rate and np.all(observed == observed[0]) and observed[0] in (0.0, 1.0):
+        wilson = rate_ci(int(observed[0]) * n_levels, n_levels, level=level)
+        out.update(ci_low=wilson["ci_low"], ci_high=wilson["ci_high"], interval="Wilson over levels (every outcome the same)")
+        return out
+    if n_seeds < 2:
+        return out
+    # The seeds' spread and the shared levels' spread; each sample variance also holds the cells' own
+    # noise, which the mean holds once: it is taken out once, never going below either term alone.
+    # Degrees of freedom k - 1 (the seeds): with 3 seeds the interval errs wide where levels dominate.
+    seed_term = float(seed_means.var(ddof=1)) / n_seeds
+    level_term = parts["level_var"] * parts["weight_sq"]
+    noise = parts["residual_var"] * parts["weight_sq"] / n_seeds
+    se = math.sqrt(max(seed_term + level_term - noise, seed_term, level_term))
+    df = n_seeds - 1
+    half = float(_scipy_stats.t.ppf((1 + level) / 2, df=df)) * se
+    low, high = mean - half, mean + half
+    if is_rate:
+        low, high = max(low, 0.0), min(high, 1.0)
+    out.update(ci_low=low, ci_high=high, se=se, df=df)
+    return out
+
+
+def seed_paired_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
+    """The policy's interval for a paired difference over seeds x levels: ``a`` and ``b`` are two
+    outcomes of the same cells (reached the end and collected the coin in the same episodes, or
+    the same seed and level with and without an intervention). The estimand is the mean over seeds
+    of each seed's mean difference; the interval is :func:`seed_mean_ci` on ``a - b``, so the
+    pairing removes what the two outcomes share.
+
+    Args:
+        a, b: (n_seeds, n_levels) numbers or bools of the same shape; NaN in either marks the pair
+            as missing.
+        level: coverage of the interval.
+
+    Returns:
+        :func:`seed_mean_ci`'s dict for the differences, with "n" the number of complete pairs; the
+        difference of two 0/1 outcomes has its interval clipped to [-1, 1].
+    """
+    a = _as_outcomes("a", a, (2,))
+    b = _as_outcomes("b", b, (2,))
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape (they are paired), got {a.shape} and {b.shape}")
+    d = a - b
+    out = seed_mean_ci(d, level=level, rate=False)
+    if np.isin(d[~np.isnan(d)], (-1.0, 0.0, 1.0)).all() and "se" in out:
+        out["ci_low"], out["ci_high"] = max(out["ci_low"], -1.0), min(out["ci_high"], 1.0)
+    out["n"] = int((~np.isnan(d)).sum())
+    return out
+
+
+def seed_group_difference_ci(a, b, level: float = 0.95) -> dict[str, float]:
+    """The policy's interval for the difference of two groups of agents (trained two ways) that
+    played the same levels: mean over ``a``'s seeds minus mean over ``b``'s, each the estimand of
+    :func:`seed_mean_ci`. The squared standard error adds each group's seed spread (var / k) and
+    the spread of the shared levels' effect on the difference; the degrees of freedom are
+    Welch-Satterthwaite's for the two seed terms.
+
+    Args:
+        a: (n_seeds_a, n_levels); b: (n_seeds_b, n_levels), the same levels in the same order; NaN
+            marks a missing cell.
+        level: coverage of the interval.
+
+    Returns:
+        {"mean", "ci_low", "ci_high", "n_seeds_a", "n_seeds_b", "n_levels", "interval"}, and "se" and
+        "df" where the interval was made; the interval is NaN unless both groups have two seeds.
+    """
+    level = check_float("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    a, b, keep = _two_groups(a, b)
+    out = {"mean": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n_seeds_a": int(len(a)), "n_seeds_b": int(len(b)),
+           "n_levels": int(keep.sum()), "interval": "Welch t over two groups of seeds, crossed with levels"}
+    if a.size == 0 or b.size == 0:
+        return out
+    means = [np.nanmean(g, axis=1) for g in (a, b)]
+    out["mean"] = mean = float(means[0].mean() - means[1].mean())
+    if len(a) < 2 or len(b) < 2:
+        return out
+    seed_terms = [float(m.var(ddof=1)) / len(m) for m in means]
+    effects, weights = [], []
+    for g, m in zip((a, b), means):
+        valid = ~np.isnan(g)
+        effects.append(np.nanmean(np.where(valid, g - m[:, None], np.nan), axis=0))
+        weights.append((valid / valid.sum(axis=1)[:, None]).sum(axis=0) / len(g))
+    both = ~np.isnan(effects[0]) & ~np.isnan(effects[1])
+    level_term = 0.0
+    if both.sum() >= 2:
+        level_var = float(np.var(effects[0][both] - effects[1][both], ddof=1))
+        level_term = level_var * float((((weights[0] + weights[1]) / 2) ** 2).sum())
+    se = math.sqrt(sum(seed_terms) + level_term)
+    terms = [(t, len(m) - 1) for t, m in zip(seed_terms, means)]
+    denom = sum(t ** 2 / df for t, df in terms)
+    df = sum(seed_terms) ** 2 / denom if denom > 0 else float(min(len(a), len(b)) - 1)
+    half = float(_scipy_stats.t.ppf((1 + level) / 2, df=df)) * se
+    out.update(ci_low=mean - half, ci_high=mean + half, se=se, df=float(df))
+    return out

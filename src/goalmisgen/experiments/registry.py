@@ -84,8 +84,8 @@ class Experiment:
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
     Experiment("headline", "coinrun_headline", headline, True,
-               "chapter 0: 5 CoinRun-grid agents with the coin at the end and 3 positive controls, held-out plays",
-               ("agents.*.train_metrics.wall_time_s", "evaluation_wall_time_s")),
+               "chapter 0: 10 CoinRun-grid agents with the coin at the end and 5 positive controls, held-out plays",
+               ("agents.*.train_metrics.wall_time_s", "evaluation_wall_time_s"), work_dir="headline"),
     Experiment("randomization-sweep", "randomization_sweep", randomization_sweep, True,
                "chapter 2: 40 CoinRun-grid agents with the coin moved on a share p of training levels",
                ("sweep_wall_time_s",), sweep=True),
