@@ -147,8 +147,19 @@ def time_to_95(seed: int, max_steps: int = 4_000_000, eval_every: int = 10) -> d
     return {"seed": seed, **(found or {"train_time_s": None, "steps": None, "held_out_coin_rate": None})}
 
 
-def part_c(n_seeds: int) -> dict:
-    runs = [time_to_95(s) for s in range(TIME_SEEDS_START, TIME_SEEDS_START + n_seeds)]
+def _each(fn, seeds, log: Path | None) -> list[dict]:
+    """``fn(seed)`` for every seed; each result is also appended to ``log`` (JSON lines) as it comes."""
+    runs = []
+    for seed in seeds:
+        runs.append(fn(seed))
+        if log is not None:
+            with open(log, "a") as f:
+                f.write(json.dumps(runs[-1]) + "\n")
+    return runs
+
+
+def part_c(n_seeds: int, log: Path | None = None) -> dict:
+    runs = _each(time_to_95, range(TIME_SEEDS_START, TIME_SEEDS_START + n_seeds), log)
     times = [r["train_time_s"] for r in runs if r["train_time_s"] is not None]
     steps = [r["steps"] for r in runs if r["steps"] is not None]
     return {"runs": runs, "reached": len(times), "median_s": statistics.median(times) if times else None,
@@ -177,10 +188,10 @@ def learns(seed: int) -> dict:
             "last_death_rate": last["death_rate"], "last_entropy": last["entropy"]}
 
 
-def part_d(n_seeds: int) -> dict:
+def part_d(n_seeds: int, log: Path | None = None) -> dict:
     from goalmisgen.analysis.stats import rate_ci
 
-    runs = [learns(s) for s in range(LEARN_SEEDS_START, LEARN_SEEDS_START + n_seeds)]
+    runs = _each(learns, range(LEARN_SEEDS_START, LEARN_SEEDS_START + n_seeds), log)
     k = sum(r["learned"] for r in runs)
     return {"runs": runs, "learned": k, "n": len(runs), **{f"share_{key}": v for key, v in rate_ci(k, len(runs)).items() if key != "n"}}
 
@@ -190,8 +201,8 @@ PARTS = {"a": part_a, "b": part_b, "c": part_c, "d": part_d}
 
 def run_part(name: str, args) -> dict:
     """One part in this process, with the load average before and after."""
-    kwargs = {"a": {"seconds": args.env_seconds}, "b": {"steps": args.ppo_steps}, "c": {"n_seeds": args.time_seeds},
-              "d": {"n_seeds": args.learn_seeds}}[name]
+    kwargs = {"a": {"seconds": args.env_seconds}, "b": {"steps": args.ppo_steps},
+              "c": {"n_seeds": args.time_seeds, "log": args.log}, "d": {"n_seeds": args.learn_seeds, "log": args.log}}[name]
     load, start = os.getloadavg()[0], time.perf_counter()
     out = PARTS[name](**kwargs)
     return {"result": out, "load_before": load, "load_after": os.getloadavg()[0], "wall_s": time.perf_counter() - start}
@@ -200,11 +211,19 @@ def run_part(name: str, args) -> dict:
 # ---------------------------------------------------------------- before/after and the table
 
 
-def run_in(src: Path, name: str, args) -> dict:
-    """Run one part in a fresh process on the package in ``src`` (another checkout's src/)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--one-part", name, *args.passthrough]
+def start_in(src: Path, name: str, args, label: str) -> subprocess.Popen:
+    """Start one part in a fresh process on the package in ``src`` (a checkout's src/); each seed
+    of parts (c) and (d) is logged to ``<out>/<part>_<label>.jsonl`` as it finishes."""
+    log = args.out / f"{name}_{label}.jsonl"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one-part", name, f"--log={log}", *args.passthrough]
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{HERE.resolve()}"}
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+
+
+def result_of(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"a benchmark part failed (exit {proc.returncode})")
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -266,11 +285,13 @@ def main() -> None:
     p.add_argument("--env-seconds", type=float, default=3.0, help="seconds of each env timing in part (a)")
     p.add_argument("--before", type=Path, help="another checkout: each part runs on its package first")
     p.add_argument("--out", type=Path, default=HERE, help="folder for results.json and RESULTS.md")
+    p.add_argument("--merge", action="store_true", help="keep the other parts of an earlier results.json in --out")
     p.add_argument("--one-part", help=argparse.SUPPRESS)
+    p.add_argument("--log", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
     args.passthrough = [f"--time-seeds={args.time_seeds}", f"--learn-seeds={args.learn_seeds}",
                         f"--ppo-steps={args.ppo_steps}", f"--env-seconds={args.env_seconds}"]
-    if args.one_part:  # a child of run_in: one part, its JSON on the last line
+    if args.one_part:  # a child of start_in: one part, its JSON on the last line
         print(json.dumps(run_part(args.one_part, args)))
         return
     import torch
@@ -283,13 +304,24 @@ def main() -> None:
         res["before_commit"] = subprocess.run(["git", "-C", str(args.before), "rev-parse", "--short", "HEAD"],
                                               capture_output=True, text=True).stdout.strip()
     res["after_commit"] = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    for name in args.parts.split(","):
-        res["parts"][name] = {}
-        if args.before:
-            res["parts"][name]["before"] = run_in(args.before.resolve() / "src", name, args)
-        res["parts"][name]["after"] = run_in(here_src, name, args)
-        print(f"part {name} done", file=sys.stderr, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.merge and (args.out / "results.json").exists():  # keep the parts this run does not redo
+        old = json.loads((args.out / "results.json").read_text())
+        res["parts"] = {k: v for k, v in old["parts"].items() if k not in args.parts.split(",")}
+        res["earlier_runs"] = old.get("earlier_runs", []) + [{k: old[k] for k in ("command", "date") if k in old}]
+    for name in args.parts.split(","):
+        # timings run one checkout after the other; part (d) measures learning, not time, so the
+        # two checkouts' seeds train side by side (its times are then contended)
+        before = start_in(args.before.resolve() / "src", name, args, "before") if args.before else None
+        if before is not None and name != "d":
+            res["parts"].setdefault(name, {})["before"] = result_of(before)
+            before = None
+        after = start_in(here_src, name, args, "after")
+        res["parts"].setdefault(name, {})
+        if before is not None:
+            res["parts"][name]["before"] = result_of(before)
+        res["parts"][name]["after"] = result_of(after)
+        print(f"part {name} done", file=sys.stderr, flush=True)
     (args.out / "results.json").write_text(json.dumps(res, indent=2) + "\n")
     loads = ", ".join(f"({k}) {v[c]['load_before']:.1f} -> {v[c]['load_after']:.1f}" for k, v in res["parts"].items() for c in v)
     lines = ["# Benchmarks", "",
