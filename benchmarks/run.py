@@ -188,10 +188,25 @@ def learns(seed: int) -> dict:
             "last_death_rate": last["death_rate"], "last_entropy": last["entropy"]}
 
 
-def part_d(n_seeds: int, log: Path | None = None) -> dict:
+def part_d(n_seeds: int, log: Path | None = None, workers: int = 1) -> dict:
+    """(d), the seeds split over ``workers`` processes (a learning outcome does not depend on the
+    load; the times it also records do)."""
     from goalmisgen.analysis.stats import rate_ci
 
-    runs = _each(learns, range(LEARN_SEEDS_START, LEARN_SEEDS_START + n_seeds), log)
+    seeds = list(range(LEARN_SEEDS_START, LEARN_SEEDS_START + n_seeds))
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            runs = [None] * len(seeds)
+            futures = {pool.submit(learns, s): i for i, s in enumerate(seeds)}
+            for future in futures:
+                runs[futures[future]] = future.result()
+                if log is not None:
+                    with open(log, "a") as f:
+                        f.write(json.dumps(runs[futures[future]]) + "\n")
+    else:
+        runs = _each(learns, seeds, log)
     k = sum(r["learned"] for r in runs)
     return {"runs": runs, "learned": k, "n": len(runs), **{f"share_{key}": v for key, v in rate_ci(k, len(runs)).items() if key != "n"}}
 
@@ -202,7 +217,7 @@ PARTS = {"a": part_a, "b": part_b, "c": part_c, "d": part_d}
 def run_part(name: str, args) -> dict:
     """One part in this process, with the load average before and after."""
     kwargs = {"a": {"seconds": args.env_seconds}, "b": {"steps": args.ppo_steps},
-              "c": {"n_seeds": args.time_seeds, "log": args.log}, "d": {"n_seeds": args.learn_seeds, "log": args.log}}[name]
+              "c": {"n_seeds": args.time_seeds, "log": args.log}, "d": {"n_seeds": args.learn_seeds, "log": args.log, "workers": args.workers}}[name]
     load, start = os.getloadavg()[0], time.perf_counter()
     out = PARTS[name](**kwargs)
     return {"result": out, "load_before": load, "load_after": os.getloadavg()[0], "wall_s": time.perf_counter() - start}
@@ -282,6 +297,7 @@ def main() -> None:
     p.add_argument("--time-seeds", type=int, default=5, help="seeds of part (c) (>= 5 for the issue's target)")
     p.add_argument("--learn-seeds", type=int, default=20, help="seeds of part (d) (>= 20 for the issue's target)")
     p.add_argument("--ppo-steps", type=int, default=250_000, help="steps of each learner run in part (b)")
+    p.add_argument("--workers", type=int, default=1, help="processes for the seeds of part (d)")
     p.add_argument("--env-seconds", type=float, default=3.0, help="seconds of each env timing in part (a)")
     p.add_argument("--before", type=Path, help="another checkout: each part runs on its package first")
     p.add_argument("--out", type=Path, default=HERE, help="folder for results.json and RESULTS.md")
@@ -290,7 +306,7 @@ def main() -> None:
     p.add_argument("--log", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
     args.passthrough = [f"--time-seeds={args.time_seeds}", f"--learn-seeds={args.learn_seeds}",
-                        f"--ppo-steps={args.ppo_steps}", f"--env-seconds={args.env_seconds}"]
+                        f"--ppo-steps={args.ppo_steps}", f"--env-seconds={args.env_seconds}", f"--workers={args.workers}"]
     if args.one_part:  # a child of start_in: one part, its JSON on the last line
         print(json.dumps(run_part(args.one_part, args)))
         return
@@ -310,10 +326,10 @@ def main() -> None:
         res["parts"] = {k: v for k, v in old["parts"].items() if k not in args.parts.split(",")}
         res["earlier_runs"] = old.get("earlier_runs", []) + [{k: old[k] for k in ("command", "date") if k in old}]
     for name in args.parts.split(","):
-        # timings run one checkout after the other; part (d) measures learning, not time, so the
-        # two checkouts' seeds train side by side (its times are then contended)
+        # timings run one checkout after the other; part (d) measures learning, not time, so with
+        # one worker the two checkouts' seeds train side by side (its times are then contended)
         before = start_in(args.before.resolve() / "src", name, args, "before") if args.before else None
-        if before is not None and name != "d":
+        if before is not None and (name != "d" or args.workers > 1):
             res["parts"].setdefault(name, {})["before"] = result_of(before)
             before = None
         after = start_in(here_src, name, args, "after")
