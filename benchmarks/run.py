@@ -8,7 +8,7 @@
 (d) the share of fresh seeds that learn (training coin rate >= 0.9 within the default budget,
     ``PPOConfig().total_steps``), with its Wilson interval.
 
-Run:  python benchmarks/run.py                          (all four parts; about an hour on 2 cores)
+Run:  python benchmarks/run.py                          (all four parts; about half an hour on a quiet 2-core machine)
       python benchmarks/run.py --parts a,b --time-seeds 5 --learn-seeds 20
       python benchmarks/run.py --before ../before        (each part on the package of another
                                                          checkout first, then on this one, back
