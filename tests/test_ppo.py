@@ -299,3 +299,26 @@ def test_a_warm_start_from_another_architecture_is_refused():
         train(_sized(1024, network="cnn"), progress=False, initial=source)
     with pytest.raises(ValueError, match="initial=str is not allowed"):
         train(_sized(1024), progress=False, initial="weights.pt")
+
+
+
+def test_before_any_reward_the_policy_does_not_follow_the_value_heads_noise():
+    """The failure of the runs that never learned: with no reward yet, the advantages are the value
+    head's noise, and normalizing them to unit size moved the policy as much as a real signal. Here
+    no reward can come (10-step episodes end long before the coin): with the floor on their scale
+    (``adv_std_floor``) the policy moves at most a third as far per update once the value head has
+    settled, and stays closer to random (higher entropy)."""
+    from goalmisgen.agents import PPOConfig, train
+
+    def history(floor):
+        config = PPOConfig(total_steps=1024 * 20, num_envs=64, num_steps=16, seed=4, adv_std_floor=floor,
+                           env_options={"max_steps": 10})
+        rows = train(config, progress=False).history
+        assert all(not (h["coin_rate"] > 0) for h in rows)  # no reward was ever seen: nan or 0
+        return rows
+
+    assert PPOConfig().adv_std_floor == 0.0  # the plain normalization, as every shipped agent
+    plain, floored = history(0.0), history(0.01)
+    kl = [sum(h["approx_kl"] for h in rows[10:]) / 10 for rows in (plain, floored)]
+    assert kl[1] < kl[0] / 3, kl
+    assert floored[-1]["entropy"] > plain[-1]["entropy"]

@@ -33,8 +33,52 @@ def _init(layer: nn.Module, gain: float = math.sqrt(2)) -> nn.Module:
     return layer
 
 
+class _GatherSum(torch.autograd.Function):
+    """x @ weight.T + bias for a (B, D) integer ``x`` that is mostly zeros, by summing the weight
+    columns of its nonzero entries (``F.embedding_bag``) instead of multiplying every zero.
+
+    The backward pass is the dense layer's: grad_weight = grad.T @ x (one matrix product, which a
+    CPU does faster than scattering the rows back), grad_bias = grad summed over the batch; an
+    integer input has no gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        rows, cols = x.nonzero(as_tuple=True)  # row-major: each row's entries are contiguous
+        offsets = torch.searchsorted(rows, torch.arange(len(x), device=x.device))
+        values = x[rows, cols].to(weight.dtype)
+        out = nn.functional.embedding_bag(cols, weight.t().contiguous(), offsets, mode="sum", per_sample_weights=values)
+        ctx.save_for_backward(x)
+        return out + bias
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (x,) = ctx.saved_tensors
+        grad_weight = grad.t() @ x.to(grad.dtype) if ctx.needs_input_grad[1] else None
+        grad_bias = grad.sum(0) if ctx.needs_input_grad[2] else None
+        return None, grad_weight, grad_bias
+
+
+class OneHotLinear(nn.Linear):
+    """A dense layer (same parameters ``weight`` (out, in) and ``bias`` (out,), same function) that
+    is fast on one-hot input.
+
+    Input (B, in) -> (B, out). A float input goes through ``nn.Linear`` unchanged (gradients reach
+    the input). An integer input (the envs' uint8 one-hot views) on a CPU is summed column by
+    column over its nonzero entries: a CoinRun-grid view has about 50 ones among 660 entries, so
+    the forward pass does about a thirteenth of the multiply-adds (benchmarks/PROFILE.md).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.is_floating_point() or x.device.type != "cpu":
+            return super().forward(x.float())
+        return _GatherSum.apply(x, self.weight, self.bias)
+
+
 class MLPPolicy(nn.Module):
-    """obs (B, C, H, W) uint8 or float -> logits (B, num_actions), value (B,)."""
+    """obs (B, C, H, W) uint8 or float -> logits (B, num_actions), value (B,).
+
+    The first layer is an ``OneHotLinear``: a dense layer that skips the zeros of a uint8 view."""
 
     name = "mlp"
 
@@ -43,7 +87,7 @@ class MLPPolicy(nn.Module):
         self.obs_shape, self.num_actions, self.hidden = tuple(obs_shape), num_actions, hidden
         self.body = nn.Sequential(
             nn.Flatten(),
-            _init(nn.Linear(math.prod(obs_shape), hidden)),
+            _init(OneHotLinear(math.prod(obs_shape), hidden)),
             nn.ReLU(),
             _init(nn.Linear(hidden, hidden)),
             nn.ReLU(),
@@ -52,7 +96,7 @@ class MLPPolicy(nn.Module):
         self.v = _init(nn.Linear(hidden, 1), gain=0.01)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.body(obs.float())
+        h = self.body(obs)  # the first layer takes the one-hot uint8 view as it is (OneHotLinear)
         return self.pi(h), self.v(h).squeeze(-1)
 
 

@@ -172,11 +172,16 @@ class MazeState(GridState):
         self._all = np.arange(n)
         self.radius = options.view_radius if options.view == "centred" else 0
         if self.radius:  # the picture padded with R squares of wall on every side
-            R = self.radius
-            self.padded = np.zeros((n, len(CHANNELS), G + 2 * R, G + 2 * R), dtype=np.uint8)
-            self.padded[:, 0] = 1
-            # every window of every level as a view: [level, channel, top row, left column, row, column]
-            self._windows = np.lib.stride_tricks.sliding_window_view(self.padded, (2 * R + 1, 2 * R + 1), axis=(2, 3))
+            R, C = self.radius, len(CHANNELS)
+            self.side = P = G + 2 * R
+            # stored [level, column, row (image order), channel]: one column of a window is then
+            # (2R+1) * C contiguous bytes, and ``_strips[k]`` is the strip that starts at cell k
+            self.padded = np.zeros((n, P, P, C), dtype=np.uint8)
+            self.padded[..., 0] = 1
+            flat = self.padded.reshape(-1)
+            self._strips = np.lib.stride_tricks.as_strided(flat, shape=(n * P * P - 2 * R, (2 * R + 1) * C),
+                                                           strides=(C, 1), writeable=False)
+            self._columns = np.arange(2 * R + 1) * P
 
     @property
     def wall(self) -> np.ndarray:
@@ -205,7 +210,7 @@ class MazeState(GridState):
         pic[ids, 1, G - 1 - batch.cheese_y, batch.cheese_x] = 1
         if self.radius:
             R = self.radius
-            self.padded[ids, :, R : R + G, R : R + G] = pic[ids]
+            self.padded[ids, R : R + G, R : R + G] = pic[ids].transpose(0, 3, 2, 1)
         self.x[ids], self.y[ids], self.t[ids] = batch.origin, batch.origin, 0
         self.reached_corner[ids] = False
 
@@ -222,9 +227,13 @@ class MazeState(GridState):
         ``view="centred"`` (m, 3, 2R+1, 2R+1) windows with the agent in the middle."""
         ids = self._all if ids is None else ids
         if self.radius:
-            obs = self._windows[ids, :, self.grid - 1 - self.y[ids], self.x[ids]]  # (m, 3, 2R+1, 2R+1), a copy
-            obs[:, 2, self.radius, self.radius] = 1
-            return obs
+            R, P = self.radius, self.side
+            # the window's left column starts at padded cell (x, G - 1 - y): R left of the agent, R above
+            start = (ids * P + self.x[ids]) * P + self.grid - 1 - self.y[ids]
+            cut = self._strips[start[:, None] + self._columns]  # (m, columns, rows * C), a copy
+            obs = cut.reshape(len(ids), 2 * R + 1, 2 * R + 1, len(CHANNELS)).transpose(0, 3, 2, 1)
+            obs[:, 2, R, R] = 1
+            return obs  # (m, 3, 2R+1, 2R+1), a strided view of the copy
         return self.full_view(ids)
 
     def full_view(self, ids: np.ndarray | None = None) -> np.ndarray:
