@@ -79,3 +79,32 @@ REGION_WIDE_CHEESE_RANGE = (0.15, 0.35)
 REGION_K15_CORNER_MAX = 0.40
 # (least, most) training cheese rate at every k: "similar but not matched"; measured 0.51-0.62
 REGION_TRAIN_CHEESE_RANGE = (0.45, 0.70)
+
+# ---- decision squares done right (issue 24), written 2026-12-06 BEFORE the analysis below was run on
+# data/maze_regions joined with each test maze's decision square (issue 24 quotes a referee's
+# recomputation, which these predictions lean on: P(cheese) k=1 0.008, k=5 0.185, k=15 0.195;
+# corner k=5 0.271, k=15 0.123; neither 0.544; distance coefficient alone k=15 -1.92, k=5 -2.39;
+# distance vs maze size r = 0.72). The reference is the k = 15 (cheese anywhere in training) agents.
+# most P(cheese) at decision squares for the cheese-anywhere control: "even the control mostly misses it"
+DS_K15_CHEESE_MAX = 0.35
+# least P(neither cheese nor corner) at decision squares, k = 5 and k = 15: "most episodes reach neither"
+DS_NEITHER_MIN = 0.4
+# prediction: the k = 5 agents' P(cheese) at decision squares lies within this of the control's (mean difference)
+DS_K5_VS_K15_CHEESE_DIFF_MAX = 0.1
+# prediction: the k = 5 agents reach the corner more often than the control (mean difference at least this)
+DS_K5_OVER_K15_CORNER_MIN = 0.05
+# prediction: the cheese-to-corner distance keeps a negative coefficient for the control, with maze size
+# in the fit (the distance effect is there without any corner bias: skill, not goal)
+DS_K15_DISTANCE_COEF_MAX = 0.0
+# prediction: the maze-split fit of the control beats its majority-class base rate by at least this
+DS_K15_FIT_OVER_BASE_MIN = 0.0
+# prediction: the 95% CI of the k = 5 minus k = 15 distance coefficient (maze size in the fit) includes
+# zero: what the corner bias adds to the distance effect beyond skill is not resolved by 3 seeds
+# (tested as ci_low <= 0 <= ci_high)
+# prediction: the correlation of the cheese-to-corner Euclidean distance with maze size, decision-square mazes
+DS_DISTANCE_SIZE_R_MIN = 0.5
+
+# ---- a maze generator with more decision squares (issue 24), written before the generator was run
+# (least, most) share of test mazes with a decision square under Kruskal's algorithm (Turner et al. 0.524;
+# procgen's maze is a Kruskal maze); the depth-first mazes give 0.239
+KRUSKAL_DECISION_SQUARE_SHARE_RANGE = (0.35, 0.65)
