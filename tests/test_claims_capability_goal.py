@@ -174,6 +174,57 @@ def test_the_three_seeds_disagree_widely_on_the_exercise_maze():
     assert min(per_agent) <= claims.EXERCISE_MAZE_LOW_MAX and max(per_agent) >= claims.EXERCISE_MAZE_HIGH_MIN, per_agent
 
 
+# ---------------------------------------------------------------- decision squares beside the control (k = 15)
+
+
+@pytest.fixture(scope="module")
+def regions_ds():
+    from goalmisgen.analysis.decision_squares import with_decision_squares
+
+    manifest = json.loads((DATA / "maze_regions" / "manifest.json").read_text())
+    rs = pd.read_csv(DATA / "maze_regions" / manifest["episodes_file"])
+    return with_decision_squares(rs[rs["shift"] == "test"], cheese_placement="anywhere")
+
+
+def at_ds(regions_ds, k, outcome):
+    return seeds_matrix(regions_ds[regions_ds["k"] == k], outcome, "has_decision_square")
+
+
+def test_even_the_cheese_anywhere_control_mostly_misses_the_cheese_and_most_episodes_reach_neither(regions_ds):
+    from goalmisgen.analysis.decision_squares import outcome_rates
+
+    rates = outcome_rates(regions_ds).set_index(["k", "outcome"])["mean"]
+    assert rates[(15, "cheese")] <= claims.DS_K15_CHEESE_MAX  # [0.195]
+    assert min(rates[(5, "neither")], rates[(15, "neither")]) >= claims.DS_NEITHER_MIN  # [0.559, 0.703]
+
+
+def test_the_k5_agents_reach_the_cheese_as_often_as_the_control_and_the_corner_more_often(regions_ds):
+    cheese = group_difference_ci(at_ds(regions_ds, 5, "cheese"), at_ds(regions_ds, 15, "cheese"))
+    assert abs(cheese["mean"]) <= claims.DS_K5_VS_K15_CHEESE_DIFF_MAX and cheese["ci_low"] <= 0 <= cheese["ci_high"]
+    corner = group_difference_ci(at_ds(regions_ds, 5, "corner"), at_ds(regions_ds, 15, "corner"))
+    assert corner["mean"] >= claims.DS_K5_OVER_K15_CORNER_MIN and corner["ci_low"] > 0  # [+0.153, CI from 0.09]
+
+
+def test_the_distance_effect_is_there_in_the_control_with_maze_size_in_the_fit(regions_ds):
+    ds = regions_ds[regions_ds["has_decision_square"] & (regions_ds["k"] == 15)]
+    fit = fit_l1_logistic(ds, features=["cheese_corner_euclid", "maze_size"], split="maze")
+    assert fit["coefficients"]["cheese_corner_euclid"] < claims.DS_K15_DISTANCE_COEF_MAX  # [-1.15]
+    assert fit["accuracy"] >= fit["base_rate"] + claims.DS_K15_FIT_OVER_BASE_MIN and fit["majority"] == "no cheese"
+    for held_out in sorted(ds["seed"].unique()):  # the held-out-seed check
+        by_seed = fit_l1_logistic(ds, features=["cheese_corner_euclid", "maze_size"], split="seed", held_out_seed=held_out)
+        assert by_seed["coefficients"]["cheese_corner_euclid"] < claims.DS_K15_DISTANCE_COEF_MAX
+    mazes = ds.drop_duplicates("level_seed")
+    assert np.corrcoef(mazes["cheese_corner_euclid"], mazes["maze_size"])[0, 1] >= claims.DS_DISTANCE_SIZE_R_MIN  # [0.71]
+
+
+def test_what_the_corner_bias_adds_to_the_distance_coefficient_is_not_resolved(regions_ds):
+    from goalmisgen.analysis.decision_squares import coefficient_difference
+
+    ds = regions_ds[regions_ds["has_decision_square"]]
+    d = coefficient_difference(ds[ds["k"] == 5], ds[ds["k"] == 15], "cheese_corner_euclid")
+    assert d["ci_low"] <= 0 <= d["ci_high"], d  # [-0.74, CI -3.4 to +0.4]
+
+
 # ---------------------------------------------------------------- keys and chests
 
 
