@@ -225,6 +225,19 @@ def test_what_the_corner_bias_adds_to_the_distance_coefficient_is_not_resolved(r
     assert d["ci_low"] <= 0 <= d["ci_high"], d  # [-0.74, CI -3.4 to +0.4]
 
 
+def test_kruskal_mazes_have_a_decision_square_about_as_often_as_turner_et_al_s(maze, turner):
+    from goalmisgen.envs import HELD_OUT_START
+    from goalmisgen.envs.maze import MazeVecEnv
+    from goalmisgen.envs.maze.decision_squares import decision_squares
+
+    seeds = np.sort(maze["level_seed"].unique())
+    assert seeds[0] == HELD_OUT_START
+    share = decision_squares(MazeVecEnv(num_envs=1, cheese_placement="anywhere", generator="kruskal").generate(seeds))[
+        "has_decision_square"].mean()
+    low, high = claims.KRUSKAL_DECISION_SQUARE_SHARE_RANGE
+    assert low <= share <= high  # [0.581; Turner et al. 0.524; depth-first 0.239]
+
+
 # ---------------------------------------------------------------- keys and chests
 
 
