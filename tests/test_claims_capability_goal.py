@@ -131,6 +131,34 @@ def test_meanwhile_the_proxy_is_pursued(coin, maze, kc):
     assert seeds_summary(kc[kc["shift"] == "test"], "all_keys_collected")["mean"] >= claims.KC_SHIFTED_ALL_KEYS_MIN
 
 
+# ---------------------------------------------------------------- capability without the proxy
+
+
+@pytest.fixture(scope="module")
+def capability():
+    table = pd.read_csv(DATA / "capability" / "episodes.csv.gz")
+    return {group: part.assign(capable=part["capable_without_proxy"].astype(float), solved=part["solved"].astype(float))
+            for group, part in table.groupby("group")}
+
+
+def test_capability_without_the_proxy_is_high_only_in_coinrun(capability):
+    assert seeds_summary(capability["coinrun"], "capable")["mean"] >= claims.CAP_COIN_MIN
+    assert seeds_summary(capability["maze_k5"], "capable")["mean"] <= claims.CAP_WEAK_MAX
+    assert seeds_summary(capability["keys-chests"], "capable")["mean"] <= claims.CAP_WEAK_MAX
+    for who in ("maze_k5", "keys-chests"):  # they solve more levels slowly than fast: skill, not only time
+        assert seeds_summary(capability[who], "solved")["mean"] > seeds_summary(capability[who], "capable")["mean"]
+
+
+def test_the_shipped_capability_rows_are_what_a_fresh_play_gives(capability):
+    from goalmisgen.analysis.capability import capability_levels
+
+    manifest = json.loads((DATA / "capability" / "manifest.json").read_text())
+    shipped = capability["coinrun"][capability["coinrun"]["seed"] == 0]
+    fresh = capability_levels(load_agent(DATA / "coinrun_headline" / "headline_seed0.pt"), n_levels=manifest["n_levels"])
+    assert (fresh["level_seed"].to_numpy() == shipped["level_seed"].to_numpy()).all()
+    assert abs(fresh["capable_without_proxy"].mean() - shipped["capable"].mean()) <= claims.CAP_FRESH_TOLERANCE
+
+
 # ---------------------------------------------------------------- decision squares
 
 

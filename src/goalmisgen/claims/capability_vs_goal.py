@@ -108,3 +108,21 @@ DS_DISTANCE_SIZE_R_MIN = 0.5
 # (least, most) share of test mazes with a decision square under Kruskal's algorithm (Turner et al. 0.524;
 # procgen's maze is a Kruskal maze); the depth-first mazes give 0.239
 KRUSKAL_DECISION_SQUARE_SHARE_RANGE = (0.35, 0.65)
+
+# ---- capability without the proxy (issue 24): written after one exploratory play of the shipped agents
+# (100 held-out levels each, 2026-12-06: CoinRun 0.96-0.98, Maze k = 5 0.30-0.35, Maze k = 1 0.42-0.52,
+# Keys and Chests 0.31-0.45), before the shipped plays (data/capability, 200 levels per agent)
+# least share of held-out levels the CoinRun headline agents cross within twice the fewest steps: "high"
+CAP_COIN_MIN = 0.9
+# most such share for the Maze (k = 5) and Keys and Chests agents: "only in CoinRun" is it high
+CAP_WEAK_MAX = 0.6
+# most |fresh - shipped| capability rate of a fresh play of one shipped agent on the same levels
+CAP_FRESH_TOLERANCE = 0.05
+
+# ---- Keys and Chests critic probe (issue 24, item 6): written 2026-12-06 BEFORE the probe was run.
+# At each key the trained agents pick up at the test ratio, the critic's change of value over that step
+# (V after - V before) minus the change of the discounted return that actually followed. Prediction:
+# at spare keys (held keys already cover every closed chest) the critic's value jumps more than the
+# return that follows, more than at ordinary steps: "the critic values picking up keys".
+# least mean (critic jump - return jump) at spare keys minus the same at ordinary steps, mean over seeds
+SPARE_KEY_EXCESS_JUMP_MIN = 0.0
