@@ -9,6 +9,7 @@ from goalmisgen.experiments import maze_competent as mc
 def test_a_run_trains_chunk_by_chunk_and_resumes_where_it_stopped(tmp_path, monkeypatch):
     monkeypatch.setattr(mc, "CHUNK_STEPS", 8192)
     monkeypatch.setattr(mc, "PILOT_LEVELS", 5)
+    monkeypatch.setattr(mc, "SIZE_SCHEDULE", (7, 11))
     log = mc.train_competent(15, 0, tmp_path, max_steps=2 * 8192, progress=False)
     assert [c["chunk"] for c in log["chunks"]] == [0, 1] and [c["max_size"] for c in log["chunks"]] == [7, 11]
     assert (tmp_path / "chunk1.pt").exists() and log["competent"] in (True, False)

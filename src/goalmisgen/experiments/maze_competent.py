@@ -39,12 +39,13 @@ COMPETENT_OPTIONS = {"view": "centred", "view_radius": 14}
 """The view of the shipped agents: an agent-centred window that shows the whole maze from every square."""
 COMPETENT_NETWORK = {"network": "mlp", "hidden": 256}
 """Twice the shipped agents' width."""
-CHUNK_STEPS = 1_015_808
-"""Environment steps per chunk (124 PPO rollouts of 256 envs x 32 steps)."""
-SIZE_SCHEDULE = (7, 11, 15)
-"""Largest maze side of chunks 0, 1, 2; every later chunk trains on mazes of side 5 to 15."""
-MAX_STEPS = 16 * CHUNK_STEPS
-"""Budget of one agent: at most 16 chunks (about 16M steps)."""
+CHUNK_STEPS = 262_144
+"""Environment steps per chunk (32 PPO rollouts of 256 envs x 32 steps): small, so that a run on a
+shared machine loses little when it is stopped."""
+SIZE_SCHEDULE = (7, 7, 11, 11)
+"""Largest maze side of the first chunks; every later chunk trains on mazes of side 5 to 15."""
+MAX_STEPS = 64 * CHUNK_STEPS
+"""Budget of one agent: at most 64 chunks (about 16.8M steps)."""
 COMPETENT_MIN = 0.9
 """Cheese rate on held-out training-distribution mazes (side 5 to 15) at which a run stops: competent."""
 PILOT_LEVELS = 300
