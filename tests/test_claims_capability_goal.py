@@ -293,6 +293,14 @@ def test_the_detour_costs_chests_per_step_and_time(kc, seeker):
     assert seeds_summary(train, "timed_out")["mean"] <= claims.KC_TRAIN_TIMED_OUT_MAX
 
 
+def test_the_critic_does_not_value_spare_keys_its_value_falls_there_and_rises_at_needed_keys():
+    """The finding the chapter reports: the prediction (SPARE_KEY_EXCESS_JUMP_MIN) did not hold."""
+    steps = pd.read_csv(DATA / "key_value_probe" / "steps.csv.gz")
+    excess = (steps["value_jump"] - steps["return_jump"]).groupby([steps["seed"], steps["kind"]]).mean().unstack()
+    assert (excess["spare key"] - excess["ordinary"] < claims.SPARE_KEY_EXCESS_JUMP_MIN).all(), excess
+    assert (excess["needed key"] > excess["ordinary"]).all(), excess
+
+
 # ---------------------------------------------------------------- the curve along training
 
 
