@@ -149,6 +149,11 @@ def test_capability_without_the_proxy_is_high_only_in_coinrun(capability):
         assert seeds_summary(capability[who], "solved")["mean"] > seeds_summary(capability[who], "capable")["mean"]
 
 
+def test_without_the_proxy_the_k1_agents_are_the_more_skilful_navigators(capability):
+    d = group_difference_ci(seeds_matrix(capability["maze_k5"], "capable"), seeds_matrix(capability["maze_k1"], "capable"))
+    assert d["ci_high"] < 0, d  # [-0.105, CI -0.167 to -0.045]
+
+
 def test_the_shipped_capability_rows_are_what_a_fresh_play_gives(capability):
     from goalmisgen.analysis.capability import capability_levels
 

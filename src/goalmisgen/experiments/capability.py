@@ -2,7 +2,7 @@
 k = 5) and Keys and Chests agent played on held-out levels where its game's intended goal and proxy
 coincide, each episode judged by the game's ``CapabilitySpec`` (solved within twice the fewest
 steps), so the chapter reads the plays instead of making them
-(``python -m goalmisgen.experiments.capability``, data/capability)."""
+(``python -m goalmisgen regenerate capability``, data/capability)."""
 
 from __future__ import annotations
 
@@ -48,10 +48,7 @@ def capability(out_dir: Path | str = DATA / "capability", n_levels: int = CAPABI
              "coincide (CoinRun-grid: coin at the end; Maze: cheese in the corner; Keys and Chests: as many keys as "
              "chests), judged by the game's CapabilitySpec: solved within twice the fewest steps.",
              "per group: mean over seeds of each seed's rate over the levels, 95% CIs resampling seeds and levels jointly")
-    return write_manifest(out, "capability", "python -m goalmisgen.experiments.capability", texts, machine_provenance(),
+    return write_manifest(out, "capability", "python -m goalmisgen regenerate capability", texts, machine_provenance(),
                           "episodes.csv.gz", n_levels=n_levels, agents=CAPABILITY_AGENTS, play_wall_time_s=wall,
                           summaries=summaries)
 
-
-if __name__ == "__main__":
-    capability()

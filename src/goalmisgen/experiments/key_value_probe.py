@@ -1,7 +1,7 @@
 """Chapter 3's critic probe at keys: every shipped Keys and Chests agent plays held-out rooms at the
 test ratio while its critic is read at every step (``analysis.key_value_probe.key_pickups``); the
 per-step jumps are shipped so the chapter reads them
-(``python -m goalmisgen.experiments.key_value_probe``, data/key_value_probe)."""
+(``python -m goalmisgen regenerate key-value-probe``, data/key_value_probe)."""
 
 from __future__ import annotations
 
@@ -35,11 +35,8 @@ def key_value_probe(out_dir: Path | str = DATA / "key_value_probe", n_levels: in
              "ratio (4 keys, 2 chests); at every step with a next state, the critic's change of value and the change "
              "of the discounted return that followed, by the step's kind (spare key, needed key, ordinary).",
              "per seed and kind: mean of (value jump - return jump) over that seed's steps of the kind")
-    return write_manifest(out, "key-value-probe", "python -m goalmisgen.experiments.key_value_probe", texts,
+    return write_manifest(out, "key-value-probe", "python -m goalmisgen regenerate key-value-probe", texts,
                           machine_provenance(), "steps.csv.gz", n_levels=n_levels, probe_wall_time_s=wall,
                           excess_jump={f"seed{s}": {k: float(v) for k, v in g.droplevel(0).items()}
                                        for s, g in means.groupby(level=0)})
 
-
-if __name__ == "__main__":
-    key_value_probe()
