@@ -53,7 +53,7 @@ corner does *not* end the episode.
 
 Per-episode info (on the step that ends an episode): ``cheese_collected``, ``reached_corner`` (the
 agent stood in the maze's top-right square at some point), ``navigated`` (either of the two: it
-found its way to a coherent target), ``timed_out``, ``steps``, ``episode_return``, ``maze_size``,
+a weak capability measure, since reaching the corner counts: see ``capability.py``), ``timed_out``, ``steps``, ``episode_return``, ``maze_size``,
 ``cheese_x``/``cheese_y``, ``final_x``/``final_y``, ``level_seed``. The vector env reports them
 in ``info["final_info"]``, the single env in the step's ``info``.
 
