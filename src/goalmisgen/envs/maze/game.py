@@ -52,8 +52,9 @@ Terminated when the agent reaches the cheese. Truncated after ``max_steps`` step
 corner does *not* end the episode.
 
 Per-episode info (on the step that ends an episode): ``cheese_collected``, ``reached_corner`` (the
-agent stood in the maze's top-right square at some point), ``navigated`` (either of the two: it
-a weak capability measure, since reaching the corner counts: see ``capability.py``), ``timed_out``, ``steps``, ``episode_return``, ``maze_size``,
+agent stood in the maze's top-right square at some point), ``navigated`` (either of the two: a
+weak capability measure, since reaching the corner counts; see ``capability.py``), ``timed_out``,
+``steps``, ``episode_return``, ``maze_size``,
 ``cheese_x``/``cheese_y``, ``final_x``/``final_y``, ``level_seed``. The vector env reports them
 in ``info["final_info"]``, the single env in the step's ``info``.
 
