@@ -25,3 +25,14 @@ def test_the_sweep_has_every_region_with_five_seeds_where_the_issue_asks():
     configs = mc.sweep_configs()
     per_k = {k: sum(c["cheese_region"] == k for c in configs) for k in (1, 2, 3, 5, 8, 15)}
     assert per_k == {1: 5, 2: 3, 3: 3, 5: 5, 8: 3, 15: 5}
+
+
+def test_a_snapshot_writes_the_chunks_so_far_marked_unfinished(tmp_path, monkeypatch):
+    monkeypatch.setattr(mc, "RUNS", tmp_path / "runs")
+    work = tmp_path / "runs" / "maze_competent" / "k15_seed0"
+    work.mkdir(parents=True)
+    chunk = {"chunk": 0, "max_size": 7, "steps": mc.CHUNK_STEPS, "wall_time_s": 1.0, "cheese": {"mean": 0.4}}
+    (work / "log.json").write_text(json.dumps({"cheese_region": 15, "seed": 0, "chunks": [chunk]}))
+    record = mc.snapshot_pilot(tmp_path / "out")
+    assert record["finished"] is False and record["chunks"] == [chunk]
+    assert json.loads((tmp_path / "out" / "pilot.json").read_text())["network"] == mc.COMPETENT_NETWORK

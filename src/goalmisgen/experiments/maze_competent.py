@@ -13,7 +13,8 @@ mazes of its training distribution; the run stops once its cheese rate reaches `
 
 Pilot (one seed, the hardest region, k = 15: the cheese anywhere)::
 
-    python -m goalmisgen.experiments.maze_competent pilot
+    python -m goalmisgen.experiments.maze_competent pilot      # trains (resumes); writes data/maze_competent/pilot.json
+    python -m goalmisgen.experiments.maze_competent snapshot   # writes pilot.json from the chunks done so far
 
 Sweep (``sweep_configs``: k = 1, 2, 3, 5, 8, 15; 5 seeds for k = 1, 5, 15, 3 for the others), one
 trial per agent on ``goalmisgen.sweeps`` (local process pool or Ray)::
@@ -123,13 +124,30 @@ def sweep_trial(config: dict) -> dict:
     return train_competent(k, seed, RUNS / "maze_competent" / f"k{k}_seed{seed}", progress=False)
 
 
+def pilot_record(log: dict, finished: bool) -> dict:
+    """The pilot's record as ``data/maze_competent/pilot.json`` holds it: configuration and the log."""
+    return {"command": "python -m goalmisgen.experiments.maze_competent pilot", "options": COMPETENT_OPTIONS,
+            "network": COMPETENT_NETWORK, "chunk_steps": CHUNK_STEPS, "size_schedule": list(SIZE_SCHEDULE),
+            "max_steps": MAX_STEPS, "competent_min": COMPETENT_MIN, "held_out_levels": PILOT_LEVELS,
+            "finished": finished, **log}
+
+
 def run_pilot(out_dir: Path | str = DATA / "maze_competent") -> dict:
     """Run (or resume) the pilot and write its log and configuration to ``out_dir/pilot.json``."""
     k, seed = PILOT["cheese_region"], PILOT["seed"]
-    log = train_competent(k, seed, RUNS / "maze_competent" / f"k{k}_seed{seed}")
-    record = {"command": "python -m goalmisgen.experiments.maze_competent pilot", "options": COMPETENT_OPTIONS,
-              "network": COMPETENT_NETWORK, "chunk_steps": CHUNK_STEPS, "size_schedule": list(SIZE_SCHEDULE),
-              "competent_min": COMPETENT_MIN, "held_out_levels": PILOT_LEVELS, **log}
+    record = pilot_record(train_competent(k, seed, RUNS / "maze_competent" / f"k{k}_seed{seed}"), finished=True)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    write_json(Path(out_dir) / "pilot.json", record)
+    return record
+
+
+def snapshot_pilot(out_dir: Path | str = DATA / "maze_competent") -> dict:
+    """Write ``out_dir/pilot.json`` from the chunks the pilot has finished so far, marked unfinished
+    (``finished: false``) unless its stop rule has been met; trains nothing."""
+    k, seed = PILOT["cheese_region"], PILOT["seed"]
+    log = json.loads((RUNS / "maze_competent" / f"k{k}_seed{seed}" / "log.json").read_text())
+    last = log["chunks"][-1]
+    record = pilot_record(log, finished=last["cheese"]["mean"] >= COMPETENT_MIN or last["steps"] >= MAX_STEPS)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     write_json(Path(out_dir) / "pilot.json", record)
     return record
@@ -138,9 +156,11 @@ def run_pilot(out_dir: Path | str = DATA / "maze_competent") -> dict:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["pilot"]:
         print(json.dumps(run_pilot()["chunks"][-1], indent=1))
+    elif sys.argv[1:2] == ["snapshot"]:
+        print(json.dumps(snapshot_pilot()["chunks"][-1], indent=1))
     elif sys.argv[1:2] == ["sweep"]:
         workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else None
         records, wall = SweepRunner(workers=workers).run(sweep_trial, sweep_configs(), RUNS / "maze_competent" / "records")
         print(f"{len(records)} agents in {wall / 60:.0f} min")
     else:
-        raise SystemExit("usage: python -m goalmisgen.experiments.maze_competent pilot | sweep [--workers N]")
+        raise SystemExit("usage: python -m goalmisgen.experiments.maze_competent pilot | snapshot | sweep [--workers N]")
