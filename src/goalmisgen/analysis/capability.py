@@ -12,7 +12,7 @@ import pandas as pd
 from goalmisgen.analysis.evaluate import play_game_levels
 from goalmisgen.analysis.evaluation import check_levels
 from goalmisgen.envs.grid.options import HELD_OUT_START
-from goalmisgen.envs.spec import game
+from goalmisgen.envs.spec import GAMES, game
 from goalmisgen.validation import check_bool, check_choice, check_seed
 
 
@@ -28,7 +28,7 @@ def capability_levels(agent, n_levels: int = 200, start_level: int = HELD_OUT_ST
         ``capable_without_proxy`` (bool: the game's capability column).
     """
     name = getattr(agent, "env", None)
-    spec = game(check_choice("agent.env", name, tuple(n for n, s in _games().items() if s.capability)))
+    spec = game(check_choice("agent.env", name, tuple(n for n, s in GAMES.items() if s.capability)))
     n_levels, start_level = check_levels(n_levels, start_level)
     deterministic, seed = check_bool("deterministic", deterministic), check_seed(seed)
     cap = spec.capability
@@ -38,9 +38,3 @@ def capability_levels(agent, n_levels: int = 200, start_level: int = HELD_OUT_ST
     levels = spec.vec_env(num_envs=1, **{**spec.shifted(dict(agent.env_options), "train"), **options}).generate(seeds)
     judged = cap.judge(episodes, levels, cap.slack)
     return episodes.assign(**judged, capable_without_proxy=judged[cap.column])
-
-
-def _games():
-    from goalmisgen.envs.spec import GAMES
-
-    return GAMES
