@@ -131,6 +131,39 @@ def test_meanwhile_the_proxy_is_pursued(coin, maze, kc):
     assert seeds_summary(kc[kc["shift"] == "test"], "all_keys_collected")["mean"] >= claims.KC_SHIFTED_ALL_KEYS_MIN
 
 
+# ---------------------------------------------------------------- capability without the proxy
+
+
+@pytest.fixture(scope="module")
+def capability():
+    table = pd.read_csv(DATA / "capability" / "episodes.csv.gz")
+    return {group: part.assign(capable=part["capable_without_proxy"].astype(float), solved=part["solved"].astype(float))
+            for group, part in table.groupby("group")}
+
+
+def test_capability_without_the_proxy_is_high_only_in_coinrun(capability):
+    assert seeds_summary(capability["coinrun"], "capable")["mean"] >= claims.CAP_COIN_MIN
+    assert seeds_summary(capability["maze_k5"], "capable")["mean"] <= claims.CAP_WEAK_MAX
+    assert seeds_summary(capability["keys-chests"], "capable")["mean"] <= claims.CAP_WEAK_MAX
+    for who in ("maze_k5", "keys-chests"):  # they solve more levels slowly than fast: skill, not only time
+        assert seeds_summary(capability[who], "solved")["mean"] > seeds_summary(capability[who], "capable")["mean"]
+
+
+def test_without_the_proxy_the_k1_agents_are_the_more_skilful_navigators(capability):
+    d = group_difference_ci(seeds_matrix(capability["maze_k5"], "capable"), seeds_matrix(capability["maze_k1"], "capable"))
+    assert d["ci_high"] < 0, d  # [-0.105, CI -0.167 to -0.045]
+
+
+def test_the_shipped_capability_rows_are_what_a_fresh_play_gives(capability):
+    from goalmisgen.analysis.capability import capability_levels
+
+    manifest = json.loads((DATA / "capability" / "manifest.json").read_text())
+    shipped = capability["coinrun"][capability["coinrun"]["seed"] == 0]
+    fresh = capability_levels(load_agent(DATA / "coinrun_headline" / "headline_seed0.pt"), n_levels=manifest["n_levels"])
+    assert (fresh["level_seed"].to_numpy() == shipped["level_seed"].to_numpy()).all()
+    assert abs(fresh["capable_without_proxy"].mean() - shipped["capable"].mean()) <= claims.CAP_FRESH_TOLERANCE
+
+
 # ---------------------------------------------------------------- decision squares
 
 
@@ -174,6 +207,70 @@ def test_the_three_seeds_disagree_widely_on_the_exercise_maze():
     assert min(per_agent) <= claims.EXERCISE_MAZE_LOW_MAX and max(per_agent) >= claims.EXERCISE_MAZE_HIGH_MIN, per_agent
 
 
+# ---------------------------------------------------------------- decision squares beside the control (k = 15)
+
+
+@pytest.fixture(scope="module")
+def regions_ds():
+    from goalmisgen.analysis.decision_squares import with_decision_squares
+
+    manifest = json.loads((DATA / "maze_regions" / "manifest.json").read_text())
+    rs = pd.read_csv(DATA / "maze_regions" / manifest["episodes_file"])
+    return with_decision_squares(rs[rs["shift"] == "test"], cheese_placement="anywhere")
+
+
+def at_ds(regions_ds, k, outcome):
+    return seeds_matrix(regions_ds[regions_ds["k"] == k], outcome, "has_decision_square")
+
+
+def test_even_the_cheese_anywhere_control_mostly_misses_the_cheese_and_most_episodes_reach_neither(regions_ds):
+    from goalmisgen.analysis.decision_squares import outcome_rates
+
+    rates = outcome_rates(regions_ds).set_index(["k", "outcome"])["mean"]
+    assert rates[(15, "cheese")] <= claims.DS_K15_CHEESE_MAX  # [0.195]
+    assert min(rates[(5, "neither")], rates[(15, "neither")]) >= claims.DS_NEITHER_MIN  # [0.559, 0.703]
+
+
+def test_the_k5_agents_reach_the_cheese_as_often_as_the_control_and_the_corner_more_often(regions_ds):
+    cheese = group_difference_ci(at_ds(regions_ds, 5, "cheese"), at_ds(regions_ds, 15, "cheese"))
+    assert abs(cheese["mean"]) <= claims.DS_K5_VS_K15_CHEESE_DIFF_MAX and cheese["ci_low"] <= 0 <= cheese["ci_high"]
+    corner = group_difference_ci(at_ds(regions_ds, 5, "corner"), at_ds(regions_ds, 15, "corner"))
+    assert corner["mean"] >= claims.DS_K5_OVER_K15_CORNER_MIN and corner["ci_low"] > 0  # [+0.153, CI from 0.09]
+
+
+def test_the_distance_effect_is_there_in_the_control_with_maze_size_in_the_fit(regions_ds):
+    ds = regions_ds[regions_ds["has_decision_square"] & (regions_ds["k"] == 15)]
+    fit = fit_l1_logistic(ds, features=["cheese_corner_euclid", "maze_size"], split="maze")
+    assert fit["coefficients"]["cheese_corner_euclid"] < claims.DS_K15_DISTANCE_COEF_MAX  # [-1.15]
+    assert fit["accuracy"] >= fit["base_rate"] + claims.DS_K15_FIT_OVER_BASE_MIN and fit["majority"] == "no cheese"
+    for held_out in sorted(ds["seed"].unique()):  # the held-out-seed check
+        by_seed = fit_l1_logistic(ds, features=["cheese_corner_euclid", "maze_size"], split="seed", held_out_seed=held_out)
+        assert by_seed["coefficients"]["cheese_corner_euclid"] < claims.DS_K15_DISTANCE_COEF_MAX
+    mazes = ds.drop_duplicates("level_seed")
+    assert np.corrcoef(mazes["cheese_corner_euclid"], mazes["maze_size"])[0, 1] >= claims.DS_DISTANCE_SIZE_R_MIN  # [0.71]
+
+
+def test_what_the_corner_bias_adds_to_the_distance_coefficient_is_not_resolved(regions_ds):
+    from goalmisgen.analysis.decision_squares import coefficient_difference
+
+    ds = regions_ds[regions_ds["has_decision_square"]]
+    d = coefficient_difference(ds[ds["k"] == 5], ds[ds["k"] == 15], "cheese_corner_euclid")
+    assert d["ci_low"] <= 0 <= d["ci_high"], d  # [-0.74, CI -3.4 to +0.4]
+
+
+def test_kruskal_mazes_have_a_decision_square_about_as_often_as_turner_et_al_s(maze, turner):
+    from goalmisgen.envs import HELD_OUT_START
+    from goalmisgen.envs.maze import MazeVecEnv
+    from goalmisgen.envs.maze.decision_squares import decision_squares
+
+    seeds = np.sort(maze["level_seed"].unique())
+    assert seeds[0] == HELD_OUT_START
+    share = decision_squares(MazeVecEnv(num_envs=1, cheese_placement="anywhere", generator="kruskal").generate(seeds))[
+        "has_decision_square"].mean()
+    low, high = claims.KRUSKAL_DECISION_SQUARE_SHARE_RANGE
+    assert low <= share <= high  # [0.581; Turner et al. 0.524; depth-first 0.239]
+
+
 # ---------------------------------------------------------------- keys and chests
 
 
@@ -199,6 +296,14 @@ def test_the_detour_costs_chests_per_step_and_time(kc, seeker):
     assert per_step_test["ci_high"] < seeker[seeker["shift"] == "test"]["chests_per_step"].mean()  # [seeker 0.161]
     assert seeds_summary(test, "timed_out")["ci_low"] >= claims.KC_TEST_TIMED_OUT_CI_LOW_MIN
     assert seeds_summary(train, "timed_out")["mean"] <= claims.KC_TRAIN_TIMED_OUT_MAX
+
+
+def test_the_critic_does_not_value_spare_keys_its_value_falls_there_and_rises_at_needed_keys():
+    """The finding the chapter reports: the prediction (SPARE_KEY_EXCESS_JUMP_MIN) did not hold."""
+    steps = pd.read_csv(DATA / "key_value_probe" / "steps.csv.gz")
+    excess = (steps["value_jump"] - steps["return_jump"]).groupby([steps["seed"], steps["kind"]]).mean().unstack()
+    assert (excess["spare key"] - excess["ordinary"] < claims.SPARE_KEY_EXCESS_JUMP_MIN).all(), excess
+    assert (excess["needed key"] > excess["ordinary"]).all(), excess
 
 
 # ---------------------------------------------------------------- the curve along training

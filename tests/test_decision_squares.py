@@ -110,3 +110,55 @@ def test_the_fit_refuses_bad_input():
         fit_l1_logistic(table, test_fraction=1.0)
     with pytest.raises(ValueError, match="too few rows"):
         fit_l1_logistic(table.head(2), test_fraction=0.5)
+
+
+def _pooled_rows(n_mazes=300, seeds=(0, 1, 2), effect=-1.5, seed=0):
+    """Rows for several agents on shared mazes: got the cheese falls with the distance (``effect``
+    per standard deviation), with a maze size that correlates with it."""
+    rng = np.random.default_rng(seed)
+    dist = rng.normal(size=n_mazes)
+    size = 0.7 * dist + 0.7 * rng.normal(size=n_mazes)
+    rows = []
+    for s in seeds:
+        got = rng.random(n_mazes) < 1 / (1 + np.exp(-(effect * dist - 0.5 * size)))
+        rows.append(pd.DataFrame({"seed": s, "level_seed": np.arange(n_mazes), "cheese_corner_euclid": dist,
+                                  "maze_size": size, "cheese_collected": got}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_the_maze_split_never_puts_one_maze_on_both_sides_and_the_seed_split_holds_out_one_seed():
+    from goalmisgen.analysis.decision_squares import fit_l1_logistic as fit
+
+    rows = _pooled_rows()
+    by_maze = fit(rows, features=["cheese_corner_euclid", "maze_size"], split="maze")
+    assert by_maze["n_test"] % 3 == 0 and by_maze["n_test"] == 3 * round(0.3 * 300)
+    by_seed = fit(rows, features=["cheese_corner_euclid", "maze_size"], split="seed", held_out_seed=1)
+    assert by_seed["n_test"] == 300 and by_seed["majority"] in ("got the cheese", "no cheese")
+    with pytest.raises(ValueError, match="held_out_seed"):
+        fit(rows, split="seed", held_out_seed=7, features=["maze_size"])
+    with pytest.raises(ValueError, match="split"):
+        fit(rows, split="levels", features=["maze_size"])
+
+
+def test_the_coefficient_difference_finds_a_planted_difference_and_not_a_missing_one():
+    from goalmisgen.analysis.decision_squares import coefficient_difference
+
+    steep, flat, same = _pooled_rows(effect=-2.5, seed=1), _pooled_rows(effect=0.0, seed=2), _pooled_rows(effect=-2.5, seed=3)
+    planted = coefficient_difference(steep, flat, "cheese_corner_euclid", n_boot=200)
+    assert planted["ci_high"] < 0 and planted["a"] < planted["b"]
+    none = coefficient_difference(steep, same, "cheese_corner_euclid", n_boot=200)
+    assert none["ci_low"] <= 0 <= none["ci_high"]
+
+
+def test_the_three_outcomes_add_up_to_one_per_k():
+    from goalmisgen.analysis.decision_squares import outcome_rates, with_decision_squares
+
+    seeds = np.arange(40)
+    rng = np.random.default_rng(0)
+    cheese = rng.random(80) < 0.3
+    episodes = pd.DataFrame({"k": np.repeat([1, 5], 40), "seed": 0, "level_seed": np.tile(seeds, 2),
+                             "cheese_collected": cheese, "reached_corner": rng.random(80) < 0.5})
+    table = with_decision_squares(episodes, cheese_placement="anywhere")
+    assert (table[["cheese", "corner", "neither"]].sum(axis=1) == 1).all()
+    rates = outcome_rates(table)
+    assert np.allclose(rates.groupby("k")["mean"].sum(), 1.0)

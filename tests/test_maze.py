@@ -184,3 +184,19 @@ def test_composes_with_gymnasiums_episode_statistics_wrapper():
     assert (term | trunc).all()
     assert (info["episode"]["l"] == 5).all() and (info["final_info"]["steps"] == 5).all()
     assert (info["episode"]["r"] == info["final_info"]["episode_return"]).all()
+
+
+def test_kruskal_mazes_are_perfect_and_keep_the_sizes_of_the_depth_first_ones():
+    from goalmisgen.envs.maze.decision_squares import distances_from
+
+    seeds = np.arange(200)
+    dfs = MazeVecEnv(num_envs=1, cheese_placement="anywhere").generate(seeds)
+    kr = MazeVecEnv(num_envs=1, cheese_placement="anywhere", generator="kruskal").generate(seeds)
+    assert (kr.size == dfs.size).all() and (kr.origin == dfs.origin).all()
+    rooms = ((kr.size + 1) // 2) ** 2
+    assert ((~kr.wall).sum(axis=(1, 2)) == 2 * rooms - 1).all()  # rooms joined by rooms - 1 passages
+    reach = distances_from(kr, kr.origin, kr.origin)
+    assert ((reach >= 0) == ~kr.wall).all()  # every open square reachable: a tree
+    assert (kr.wall != dfs.wall).any(axis=(1, 2)).mean() > 0.9
+    with pytest.raises(ValueError, match="generator"):
+        MazeVecEnv(num_envs=1, generator="prim")

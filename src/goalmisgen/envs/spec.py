@@ -12,6 +12,12 @@ registration read the record and never name a game.
 conjunction of capability columns (for CoinRun: it did not die), "proxy reached" any of the proxy
 columns (for CoinRun: it reached the end of the level). The columns are the game's own
 per-episode statistics (``final_info``) or columns the evaluation derives from them.
+
+Those capability columns are measured on the shifted levels themselves, where reaching the proxy can
+count (Maze's "navigated" is the cheese *or* the corner). A game's ``CapabilitySpec`` measures skill
+without the proxy: the agent plays held-out levels where the intended goal and the proxy coincide,
+and an episode passes only if it solved the level near the shortest way, which a random walk, or a
+policy that heads for the proxy without the skill, does not (``goalmisgen.analysis.capability``).
 """
 
 from __future__ import annotations
@@ -55,6 +61,32 @@ class GoalSpec:
 
 
 @dataclass(frozen=True)
+class CapabilitySpec:
+    """Capability measured without the proxy: a test that no proxy can pass.
+
+    The agent plays levels where the intended goal and the proxy lead to the same place
+    (``options``), so which of the two it pursues cannot change the result, and ``judge`` passes an
+    episode only when it solved the level with skill (within ``slack`` times the fewest steps that
+    solve it). A random walk fails it; so does a policy that heads for the proxy without the skill.
+
+    Attributes:
+        options: the agent's training options (dict) -> the options of the capability levels.
+        judge: ``(episodes, levels, slack) -> dict`` of new per-episode columns (each (n,)), among
+            them ``column``: ``episodes`` is the table ``play_game_levels`` returns for the levels
+            ``levels`` (the game's ``LevelBatch``), in the same order.
+        column: the bool column that is True where the episode passed.
+        words: a sentence for tables and the book.
+        slack: how many times the fewest steps an episode may take and still pass.
+    """
+
+    options: Callable[[dict], dict]
+    judge: Callable[[pd.DataFrame, Any, float], dict]
+    column: str
+    words: str
+    slack: float = 2.0
+
+
+@dataclass(frozen=True)
 class GameSpec:
     """Everything the package needs to know about one game.
 
@@ -83,6 +115,7 @@ class GameSpec:
             seed=..., **game_options)``); None: the generic grid evaluation.
         progress: training-log key -> label shown on PPO's progress bar (default: the intended
             goal's rate and the mean return).
+        capability: capability measured without the proxy (``CapabilitySpec``); None: not defined.
     """
 
     name: str
@@ -99,6 +132,7 @@ class GameSpec:
     continuous_metrics: tuple[str, ...] = ("steps",)
     evaluator: str | None = None
     progress: dict[str, str] = field(default_factory=dict)
+    capability: CapabilitySpec | None = None
 
     def check_options(self, options: dict) -> dict:
         """``options`` if the game's options class accepts them, else ValueError naming the bad key."""

@@ -145,7 +145,10 @@ def check_cheese_prediction(predicted_cheese: Callable) -> None:
         why = ("Off by more than {:.2f}: the agents go for this cheese more often than you expected. They were rewarded "
                "for cheese, not only for the corner: a cheese close to the region where it used to be still pulls "
                "them.").format(PREDICT_TOLERANCE)
-    raise Recorded(f"You predicted {guess:.2f}; {shown}. {why} Write down why you were off, if you were.")
+    skill = ("Careful with what the measurement says about goals: these agents solve barely half of their own "
+             "training mazes, so an agent that misses this cheese may be lost rather than after the corner; the "
+             "cheese-anywhere control in the chapter separates the two.")
+    raise Recorded(f"You predicted {guess:.2f}; {shown}. {why} {skill} Write down why you were off, if you were.")
 
 
 # ---------------------------------------------------------------- ex-capgoal-features

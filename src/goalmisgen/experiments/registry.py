@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Callable
 
 from goalmisgen.experiments import common
+from goalmisgen.experiments.capability import capability
 from goalmisgen.experiments.coin_support import coin_support
 from goalmisgen.experiments.curriculum_sweep import curriculum_sweep
 from goalmisgen.experiments.headline import headline
 from goalmisgen.experiments.inside import inside
+from goalmisgen.experiments.key_value_probe import key_value_probe
 from goalmisgen.experiments.keys_chests import keys_chests
 from goalmisgen.experiments.maze import maze
 from goalmisgen.experiments.maze_regions import MazeRegionGrid, maze_regions
@@ -108,6 +110,12 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
     Experiment("inside", "inside", inside, True,
                "chapter 7: probes and coin-vector steering of headline's agents (needs headline)",
                ("probe_wall_time_s", "steering_wall_time_s")),
+    Experiment("capability", "capability", capability, True,
+               "chapter 3: every shipped CoinRun, Maze and Keys and Chests agent on levels where its goals coincide",
+               ("play_wall_time_s",)),
+    Experiment("key-value-probe", "key_value_probe", key_value_probe, True,
+               "chapter 3: the Keys and Chests agents' critic read at every step of 300 test rooms",
+               ("probe_wall_time_s",)),
     Experiment("procgen-cpu", "procgen_coinrun_cpu", functools.partial(procgen_evaluation, "cpu"), True,
                "chapter 1: the procgen CoinRun agent trained on this CPU, played on 1000 levels",
                ("evaluation_wall_time_s",)),

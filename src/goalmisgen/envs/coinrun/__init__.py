@@ -21,7 +21,8 @@ from goalmisgen.envs.coinrun.game import (
     CoinRunState,
     physics_step,
 )
-from goalmisgen.envs.spec import GameSpec, GoalSpec
+from goalmisgen.envs.coinrun import capability
+from goalmisgen.envs.spec import CapabilitySpec, GameSpec, GoalSpec
 
 __all__ = ["ACTIONS", "CHANNELS", "COIN_REWARD", "HELD_OUT_START", "MAX_LEVEL_SEED", "SPEC", "CoinRunGridEnv",
            "CoinRunGridVecEnv", "CoinRunOptions", "CoinRunState", "physics_step"]
@@ -57,4 +58,11 @@ SPEC = GameSpec(
     continuous_metrics=("progress", "steps"),
     evaluator="goalmisgen.analysis.evaluate_coinrun:evaluate_coinrun",
     progress={"coin_rate": "coin", "end_rate": "end", "mean_return": "ret"},
+    capability=CapabilitySpec(
+        options=capability.end_options,
+        judge=capability.judge,
+        column="crossed_level",
+        words="crossed the level to the coin at its end within twice the fewest steps (capability without "
+              "the proxy: coin and end coincide, so only skill counts)",
+    ),
 )

@@ -3,7 +3,8 @@ al.'s / Turner et al.'s cheese-in-the-corner variant).
 
 Description
 -----------
-Each level is a perfect maze (randomized depth-first search, see ``levels.py``) of side 5 to
+Each level is a perfect maze (randomized depth-first search, or Kruskal's algorithm with
+``generator="kruskal"``, see ``levels.py``) of side 5 to
 15 squares, drawn in the middle of a fixed grid whose other squares are walls. The agent starts in
 the maze's bottom-left square and moves one square per step; walls block it. Reaching the cheese
 ends the episode with reward +10.
@@ -51,8 +52,9 @@ Terminated when the agent reaches the cheese. Truncated after ``max_steps`` step
 corner does *not* end the episode.
 
 Per-episode info (on the step that ends an episode): ``cheese_collected``, ``reached_corner`` (the
-agent stood in the maze's top-right square at some point), ``navigated`` (either of the two: it
-found its way to a coherent target), ``timed_out``, ``steps``, ``episode_return``, ``maze_size``,
+agent stood in the maze's top-right square at some point), ``navigated`` (either of the two: a
+weak capability measure, since reaching the corner counts; see ``capability.py``), ``timed_out``,
+``steps``, ``episode_return``, ``maze_size``,
 ``cheese_x``/``cheese_y``, ``final_x``/``final_y``, ``level_seed``. The vector env reports them
 in ``info["final_info"]``, the single env in the step's ``info``.
 
@@ -104,6 +106,9 @@ class MazeOptions(GridOptions):
     squares of the maze) or "anywhere" (test: any open square but the start)."""
     cheese_region: int = 1
     """k: side of the top-right region that holds the cheese in training (1 = the corner)."""
+    generator: str = "dfs"
+    """How mazes are carved: "dfs" (randomized depth-first search: long corridors) or "kruskal"
+    (randomized Kruskal's algorithm, as procgen: more branches, more decision squares)."""
     view: str = "full"
     """What the agent sees: "full" (the whole grid, fixed) or "centred" (a (2R+1) x (2R+1) window
     centred on the agent, R = view_radius, walls beyond the grid)."""
@@ -118,6 +123,7 @@ class MazeOptions(GridOptions):
         check_choice("cheese_placement", self.cheese_placement, lv.CHEESE_PLACEMENTS)
         check_int("cheese_region", self.cheese_region, low=1, high=self.max_size)
         check_choice("view", self.view, VIEWS)
+        check_choice("generator", self.generator, lv.GENERATORS)
 
     @property
     def observation_shape(self) -> tuple[int, int, int]:
@@ -153,7 +159,7 @@ class MazeState(GridState):
     @staticmethod
     def generate(seeds: np.ndarray, options: MazeOptions) -> lv.MazeLevels:
         return lv.generate_levels(seeds, options.min_size, options.max_size, options.cheese_placement,
-                                  options.cheese_region)
+                                  options.cheese_region, options.generator)
 
     def __init__(self, n: int, options: MazeOptions):
         super().__init__(n, options)

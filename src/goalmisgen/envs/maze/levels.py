@@ -12,6 +12,13 @@ maze, where "go up, then right" solves every level).
 Every level of the batch runs its own search in lockstep with the others (one numpy step per
 search move, ``2 * rooms**2`` moves for the largest maze), each with its own stack.
 
+``generator="kruskal"`` carves with **randomized Kruskal's algorithm** instead (procgen's maze
+generator uses it, and so Turner et al.'s mazes): every passage between two neighbouring rooms is
+considered once, in a random order, and opened when the two rooms are not yet connected. The
+result is also a perfect maze, but with many short dead ends and branches instead of long
+corridors, so the way to the cheese and the way to the corner part more often (more mazes have a
+decision square).
+
 The maze sits in the middle of a fixed ``max_size x max_size`` grid; the squares around a smaller
 maze are walls, as in procgen. Coordinates: ``x`` counts columns from the left, ``y`` rows from
 the bottom. The agent starts in the maze's bottom-left square, the **corner** is its top-right
@@ -35,6 +42,8 @@ from goalmisgen.envs.grid import rng
 from goalmisgen.envs.grid.levels import LevelBatch
 
 CHEESE_PLACEMENTS = ("region", "anywhere")
+GENERATORS = ("dfs", "kruskal")
+"""Maze generators: randomized depth-first search (long corridors) or randomized Kruskal's algorithm."""
 _SIZE, _CARVE, _CHEESE = 0, 1, 2  # rng streams
 _STEPS = np.array([[0, 1], [0, -1], [-1, 0], [1, 0]])  # up, down, left, right
 
@@ -112,6 +121,40 @@ def carve(seeds: np.ndarray, rooms: np.ndarray, max_rooms: int) -> np.ndarray:
     return open_
 
 
+def kruskal(seeds: np.ndarray, rooms: np.ndarray, max_rooms: int) -> np.ndarray:
+    """Randomized Kruskal's algorithm over the rooms of each level, all levels in lockstep.
+
+    Same arguments and result as ``carve``. Each level visits every passage between two
+    neighbouring rooms of its maze once, in its own random order, and opens it when the rooms are
+    in different connected sets (the sets are kept as a label per room and merged by relabelling).
+    """
+    n, M = len(seeds), max_rooms
+    S = 2 * M - 1
+    rx, ry = np.meshgrid(np.arange(M), np.arange(M), indexing="ij")
+    across = [(a, b) for a, b in zip((rx[:-1] * M + ry[:-1]).ravel(), (rx[1:] * M + ry[1:]).ravel())]
+    up = [(a, b) for a, b in zip((rx[:, :-1] * M + ry[:, :-1]).ravel(), (rx[:, 1:] * M + ry[:, 1:]).ravel())]
+    edges = np.array(across + up)  # (E, 2) room indices rx * M + ry
+    order = np.argsort(rng.uniform(seeds, _CARVE, len(edges)), axis=1, kind="stable")  # (n, E)
+    inside = np.maximum(edges // M, edges % M)  # the larger room coordinate of each end, (E, 2)
+    labels = np.tile(np.arange(M * M), (n, 1))
+    open_ = np.zeros((n, S, S), dtype=bool)
+    room = np.arange(M)
+    open_[:, 2 * room[:, None], 2 * room[None, :]] = True
+    out = (room[None, :, None] >= rooms[:, None, None]) | (room[None, None, :] >= rooms[:, None, None])
+    open_[:, ::2, ::2] &= ~out
+    idx = np.arange(n)
+    for t in range(len(edges)):
+        e = order[:, t]
+        a, b = edges[e, 0], edges[e, 1]
+        fits = inside[e].max(axis=1) < rooms
+        la, lb = labels[idx, a], labels[idx, b]
+        join = fits & (la != lb)
+        labels = np.where(join[:, None] & (labels == lb[:, None]), la[:, None], labels)
+        j = idx[join]
+        open_[j, (a[join] // M) + (b[join] // M), (a[join] % M) + (b[join] % M)] = True
+    return open_
+
+
 def _pick_square(candidates: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A uniformly chosen True square of each level: candidates (n, G, G) bool, u (n,) in [0, 1)."""
     n, G, _ = candidates.shape
@@ -122,17 +165,20 @@ def _pick_square(candidates: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.
     return cell // G, cell % G
 
 
-def generate_levels(seeds, min_size: int, max_size: int, cheese_placement: str, cheese_region: int) -> MazeLevels:
+def generate_levels(seeds, min_size: int, max_size: int, cheese_placement: str, cheese_region: int,
+                    generator: str = "dfs") -> MazeLevels:
     """Generate the mazes of ``seeds`` (n,) (see the module docstring for the rules).
 
-    Sizes are drawn uniformly from the odd numbers ``min_size .. max_size``.
+    Sizes are drawn uniformly from the odd numbers ``min_size .. max_size``; ``generator`` is one of
+    ``GENERATORS`` (the sizes and the cheese's draw do not depend on it).
     """
     seeds = np.asarray(seeds, dtype=np.int64)
     n, G = len(seeds), max_size
     choices = (max_size - min_size) // 2 + 1
     size = min_size + 2 * np.minimum((rng.uniform(seeds, _SIZE, 1)[:, 0] * choices).astype(np.int64), choices - 1)
     rooms = (size + 1) // 2
-    maze = carve(seeds, rooms, (max_size + 1) // 2)  # (n, G, G) in maze coordinates
+    carver = kruskal if generator == "kruskal" else carve
+    maze = carver(seeds, rooms, (max_size + 1) // 2)  # (n, G, G) in maze coordinates
     origin = (G - size) // 2
     ax = np.arange(G)
     mx = ax[None, :] - origin[:, None]  # maze coordinate of each grid column, (n, G)
