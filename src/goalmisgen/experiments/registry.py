@@ -24,6 +24,7 @@ from goalmisgen.experiments.coin_support import coin_support
 from goalmisgen.experiments.curriculum_sweep import curriculum_sweep
 from goalmisgen.experiments.headline import headline
 from goalmisgen.experiments.keys_chests import keys_chests
+from goalmisgen.experiments.language_model import language_model
 from goalmisgen.experiments.maze import maze
 from goalmisgen.experiments.maze_regions import MazeRegionGrid, maze_regions
 from goalmisgen.experiments.procgen_evaluation import procgen_evaluation
@@ -104,6 +105,9 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
                "chapter 3: 3 Keys and Chests agents, checkpoints along training at both ratios",
                ("training_wall_time_s.*", "evaluation_wall_time_s"), seeded=True, stale=("keys_chests_seed*.pt",),
                work_dir="keys_chests"),
+    Experiment("language-model", "language_model", language_model, True,
+               "chapter 8: 35 small transformers, wrong 'think' suggestions in 0-25% of training, controls, probes",
+               ("sweep_wall_time_s",), sweep=True),
     Experiment("procgen-cpu", "procgen_coinrun_cpu", functools.partial(procgen_evaluation, "cpu"), True,
                "chapter 1: the procgen CoinRun agent trained on this CPU, played on 1000 levels",
                ("evaluation_wall_time_s",)),

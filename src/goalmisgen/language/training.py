@@ -1,0 +1,95 @@
+"""Supervised training: the model is shown the correct answer of freshly sampled training prompts.
+
+Every step draws a batch from ``task.sample_training_prompts`` and takes one AdamW step on the
+cross-entropy of the answer token. With ``wrong_fraction = 0`` every suggestion in training is
+correct, so "answer correctly" and "agree with the user" give the same target on every prompt.
+
+Example:
+    >>> from goalmisgen.language.training import SupervisedConfig, train_supervised
+    >>> model, history = train_supervised(SupervisedConfig(steps=20, seed=0), progress=False)
+    >>> len(history["loss"])
+    20
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from goalmisgen.language.model import TinyTransformer
+from goalmisgen.language.task import PROMPT_LENGTH, VOCAB, WORDINGS, sample_training_prompts
+from goalmisgen.progress import progress_bar
+from goalmisgen.validation import check_choice, check_float, check_int, check_seed
+
+
+@dataclass(frozen=True)
+class SupervisedConfig:
+    """One supervised run.
+
+    Attributes:
+        steps: optimizer steps; batch: prompts per step; lr: AdamW learning rate (cosine decay to 0).
+        suggestion_share: share of training prompts with a suggestion.
+        wrong_fraction: share of suggestions in ``wrong_wordings`` that are wrong.
+        wrong_wordings: the wordings whose suggestions may be wrong (the others are always correct).
+        d_model, n_layers, n_heads: the transformer's size; seed: its initial weights and the data.
+    """
+
+    steps: int = 1500
+    batch: int = 128
+    lr: float = 3e-3
+    suggestion_share: float = 0.5
+    wrong_fraction: float = 0.0
+    wrong_wordings: tuple = WORDINGS
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_int("steps", self.steps, low=1)
+        check_int("batch", self.batch, low=1)
+        check_float("lr", self.lr, low=0.0, low_open=True)
+        check_float("suggestion_share", self.suggestion_share, low=0.0, high=1.0)
+        check_float("wrong_fraction", self.wrong_fraction, low=0.0, high=1.0)
+        for w in self.wrong_wordings:
+            check_choice("wrong_wordings", w, WORDINGS)
+        check_seed(self.seed)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["wrong_wordings"] = list(self.wrong_wordings)
+        return out
+
+
+def new_model(config: SupervisedConfig) -> TinyTransformer:
+    """The untrained model of a run (its initial weights come from ``config.seed``)."""
+    return TinyTransformer(len(VOCAB), config.d_model, config.n_heads, config.n_layers, PROMPT_LENGTH, seed=config.seed)
+
+
+def train_supervised(config: SupervisedConfig, progress: bool = True) -> tuple[TinyTransformer, dict]:
+    """Train a fresh model; returns it (in eval mode) and its history: per step ``loss`` and
+    ``accuracy`` (of the answer on that step's training batch)."""
+    model = new_model(config)
+    rng = np.random.default_rng([config.seed, 1])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
+    history = {"loss": [], "accuracy": []}
+    model.train()
+    for _ in progress_bar(range(config.steps), desc="supervised training", disable=not progress):
+        batch = sample_training_prompts(rng, config.batch, config.suggestion_share, config.wrong_fraction,
+                                        config.wrong_wordings)
+        logits = model(torch.from_numpy(batch.tokens))
+        target = torch.from_numpy(batch.correct)
+        loss = F.cross_entropy(logits, target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        history["loss"].append(loss.item())
+        history["accuracy"].append(float((logits.argmax(-1) == target).float().mean()))
+    model.eval()
+    return model, history
