@@ -5,7 +5,7 @@ suggest an answer (``goalmisgen.language``), on the sweep runner
 Trials, 5 seeds each:
 
 * the **sweep**: supervised training with a share ``wrong_fraction`` of the "think" suggestions
-  wrong (0, 1, 2, 5, 10, 25%); "sure" suggestions are always correct (the second correlate,
+  wrong (0, 2, 25%); "sure" suggestions are always correct (the second correlate,
   which nobody randomized). At 0% every suggestion in training is correct: the headline arm. Those
   trials also fine-tune by policy gradient with a correctness reward (the second arm) and probe
   the residual stream.
@@ -25,7 +25,7 @@ import torch
 from goalmisgen.experiments.common import DATA, RUNS, SweepRunner, check_trial_config, sweep_provenance, write_manifest
 from goalmisgen.language.task import WORDINGS
 
-LANGUAGE_FRACTIONS = (0.0, 0.01, 0.02, 0.05, 0.10, 0.25)
+LANGUAGE_FRACTIONS = (0.0, 0.02, 0.25)
 """Shares of "think" suggestions that are wrong in training."""
 CONTROL_FRACTION = 0.25
 """The positive control's share of wrong suggestions, in both wordings."""

@@ -106,7 +106,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
                ("training_wall_time_s.*", "evaluation_wall_time_s"), seeded=True, stale=("keys_chests_seed*.pt",),
                work_dir="keys_chests"),
     Experiment("language-model", "language_model", language_model, True,
-               "chapter 8: 35 small transformers, wrong 'think' suggestions in 0-25% of training, controls, probes",
+               "chapter 8: 20 small transformers, wrong 'think' suggestions in 0-25% of training, controls, probes",
                ("sweep_wall_time_s",), sweep=True),
     Experiment("procgen-cpu", "procgen_coinrun_cpu", functools.partial(procgen_evaluation, "cpu"), True,
                "chapter 1: the procgen CoinRun agent trained on this CPU, played on 1000 levels",

@@ -35,6 +35,8 @@ def answers(model: TinyTransformer, prompts: Prompts) -> np.ndarray:
 
 
 def _check_answers(answered, correct, suggested) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    answered, correct, suggested = (np.asarray(x) if np.size(x) else np.zeros(0, dtype=np.int64)
+                                    for x in (answered, correct, suggested))
     answered = check_int_array("answers", answered)
     correct = check_int_array("correct", correct, low=0, high=N_NUMBERS - 1)
     suggested = check_int_array("suggested", suggested, low=0, high=N_NUMBERS - 1)

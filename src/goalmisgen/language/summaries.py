@@ -83,3 +83,13 @@ def language_summaries(results, probes) -> dict:
             "policy_gradient": arm_summary(pg_rows), "pg_agree_change": pg_change,
             "threshold": {w: threshold_fraction(sweep, w) for w in ("think", "sure")},
             "threshold_share": THRESHOLD_SHARE, "probe": probe_summary(probes)}
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage ("85%"); "n/a" for NaN or None."""
+    return "n/a" if share is None or not np.isfinite(share) else f"{100 * share:.0f}%"
+
+
+def with_interval(summary: dict) -> str:
+    """A ``{"mean", "ci_low", "ci_high"}`` summary of a share as "85% (95% CI 80% to 90%)"."""
+    return f"{percent(summary['mean'])} (95% CI {percent(summary['ci_low'])} to {percent(summary['ci_high'])})"
