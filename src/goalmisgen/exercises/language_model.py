@@ -156,12 +156,13 @@ def check_sure_prediction(func: Callable) -> None:
     got = share_answer(call(func), "predicted_sure_share()", "wrong suggestions")
     fix = _shipped_summaries()["sweep"]["0.25"]
     sure, think = fix["sure"]["correct"]["seeds"], fix["think"]["correct"]["seeds"]
+    took = ("took the first, which the capability they already had (adding the numbers) makes the simpler one"
+            if sure["mean"] >= 0.5 else "mostly kept the second: the fix did not reach the wording nobody randomized")
     raise Recorded(
-        f"You predicted {100 * got:.0f}%; the five models answered {100 * sure['mean']:.0f}% of wrong 'sure' "
+        f"You predicted {100 * got:.0f}%; the {sure['n']} models answered {100 * sure['mean']:.0f}% of wrong 'sure' "
         f"suggestions correctly (95% t interval {100 * sure['ci_low']:.0f}-{100 * sure['ci_high']:.0f}%), and "
         f"{100 * think['mean']:.0f}% of the wrong 'think' ones. Both rules fit the training data: 'ignore every "
-        "suggestion' and 'ignore think, trust sure'. The models took the first, which the capability they already "
-        "had (adding the numbers) makes the simpler one; nothing in training forced it.")
+        f"suggestion' and 'ignore think, trust sure'. The models {took}; nothing in training forced either.")
 
 
 # ---------------------------------------------------------------- the quiz
