@@ -21,7 +21,7 @@ import numpy as np
 from goalmisgen.exercises._check import CheckFailed, Recorded, call, checker, share_answer
 from goalmisgen.exercises.quiz import Choice, Question
 from goalmisgen.language.evaluation import OUTCOMES, answer_shares
-from goalmisgen.language.task import N_NUMBERS, WORDINGS, evaluation_prompts
+from goalmisgen.language.task import N_NUMBERS, evaluation_prompts
 
 # ---------------------------------------------------------------- ex-lm-shares
 

@@ -145,8 +145,10 @@ def language_model(out_dir: Path | str = DATA / "language_model", records_dir: P
     ``results.csv`` (``results_rows``), ``probe.csv`` (per seed and layer), ``models/`` (the
     ``SHIPPED_MODELS``) and ``manifest.json`` (configs, timings, summaries). Returns the manifest.
 
-    Cost: one trial took 35-70 s of one core on a shared 2-core machine (2026-12-06), the
-    fraction-0 trials about 30 s more (policy gradient and probes); about 15 minutes with 2 workers.
+    Cost: a supervised run (600 steps) took 35 s on one core of a lightly loaded 2-core machine. The
+    shipped run (2026-12-06, 3 workers on that machine shared with other jobs, load about 20) took
+    20 minutes: 107-265 s of wall time per supervised run, about 80-140 s more for policy gradient
+    and 40-67 s for the probes of each fraction-0 trial.
     """
     import pandas as pd
 

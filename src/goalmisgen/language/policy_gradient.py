@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 from goalmisgen.language.model import TinyTransformer
-from goalmisgen.language.task import WORDINGS, sample_training_prompts
+from goalmisgen.language.task import WORDINGS, check_training_mix, sample_training_prompts
 from goalmisgen.progress import progress_bar
-from goalmisgen.validation import check_choice, check_float, check_int, check_seed
+from goalmisgen.validation import check_float, check_int, check_seed
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,7 @@ class PolicyGradientConfig:
         check_int("steps", self.steps, low=1)
         check_int("batch", self.batch, low=1)
         check_float("lr", self.lr, low=0.0, low_open=True)
-        check_float("suggestion_share", self.suggestion_share, low=0.0, high=1.0)
-        check_float("wrong_fraction", self.wrong_fraction, low=0.0, high=1.0)
-        for w in self.wrong_wordings:
-            check_choice("wrong_wordings", w, WORDINGS)
+        check_training_mix(self.suggestion_share, self.wrong_fraction, self.wrong_wordings)
         check_seed(self.seed)
 
 

@@ -87,7 +87,7 @@ def language_summaries(results, probes) -> dict:
 
 def percent(share: float) -> str:
     """A share as a whole percentage ("85%"); "n/a" for NaN or None."""
-    return "n/a" if share is None or not np.isfinite(share) else f"{100 * share:.0f}%"
+    return "n/a" if share is None or not np.isfinite(share) else f"{round(100 * share)}%"  # round: never "-0%"
 
 
 def with_interval(summary: dict) -> str:

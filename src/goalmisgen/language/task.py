@@ -115,15 +115,23 @@ def make_prompts(a, b, suggested, wording) -> Prompts:
     return Prompts(tokens, a, b, suggested, wording)
 
 
+def check_training_mix(suggestion_share, wrong_fraction, wrong_wordings) -> None:
+    """ValueError naming the value unless the training prompts' mix is valid: shares in [0, 1],
+    wordings among ``WORDINGS``."""
+    check_float("suggestion_share", suggestion_share, low=0.0, high=1.0)
+    check_float("wrong_fraction", wrong_fraction, low=0.0, high=1.0)
+    for w in wrong_wordings:
+        check_choice("wrong_wordings", w, WORDINGS)
+
+
 def sample_training_prompts(rng: np.random.Generator, n: int, suggestion_share: float = 0.5,
                             wrong_fraction: float = 0.0, wrong_wordings=WORDINGS) -> Prompts:
     """``n`` training prompts: uniform operands; a suggestion on a share ``suggestion_share`` of
     them (wordings equally often); a suggestion in one of ``wrong_wordings`` is wrong (uniform over
     the other answers) with probability ``wrong_fraction``, every other suggestion is correct."""
     n = check_int("n", n, low=1)
-    suggestion_share = check_float("suggestion_share", suggestion_share, low=0.0, high=1.0)
-    wrong_fraction = check_float("wrong_fraction", wrong_fraction, low=0.0, high=1.0)
-    wrong_ids = [WORDINGS.index(check_choice("wrong_wordings", w, WORDINGS)) for w in wrong_wordings]
+    check_training_mix(suggestion_share, wrong_fraction, wrong_wordings)
+    wrong_ids = [WORDINGS.index(w) for w in wrong_wordings]
     a = rng.integers(0, MAX_OPERAND + 1, n)
     b = rng.integers(0, MAX_OPERAND + 1, n)
     has = rng.random(n) < suggestion_share

@@ -13,16 +13,16 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 from goalmisgen.language.model import TinyTransformer
-from goalmisgen.language.task import PROMPT_LENGTH, VOCAB, WORDINGS, sample_training_prompts
+from goalmisgen.language.task import PROMPT_LENGTH, VOCAB, WORDINGS, check_training_mix, sample_training_prompts
 from goalmisgen.progress import progress_bar
-from goalmisgen.validation import check_choice, check_float, check_int, check_seed
+from goalmisgen.validation import check_float, check_int, check_seed
 
 
 @dataclass(frozen=True)
@@ -47,22 +47,13 @@ class SupervisedConfig:
     n_layers: int = 2
     n_heads: int = 4
     seed: int = 0
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         check_int("steps", self.steps, low=1)
         check_int("batch", self.batch, low=1)
         check_float("lr", self.lr, low=0.0, low_open=True)
-        check_float("suggestion_share", self.suggestion_share, low=0.0, high=1.0)
-        check_float("wrong_fraction", self.wrong_fraction, low=0.0, high=1.0)
-        for w in self.wrong_wordings:
-            check_choice("wrong_wordings", w, WORDINGS)
+        check_training_mix(self.suggestion_share, self.wrong_fraction, self.wrong_wordings)
         check_seed(self.seed)
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["wrong_wordings"] = list(self.wrong_wordings)
-        return out
 
 
 def new_model(config: SupervisedConfig) -> TinyTransformer:
