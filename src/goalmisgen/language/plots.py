@@ -1,5 +1,6 @@
 """Chapter 8's figures: the fraction-of-wrong-suggestions sweep and the probe's layers, from
-``summaries.language_summaries`` (per-seed points and t intervals over seeds)."""
+``summaries.language_summaries`` (per-seed points and t intervals over seeds). Each function returns
+a closed figure, which a notebook shows once as the cell's result."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def sweep_figure(summaries: dict):
     axes[0].set_ylabel("share answered correctly", fontsize=8)
     axes[0].set_ylim(-0.03, 1.03)
     fig.tight_layout()
+    plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
     return fig
 
 
@@ -55,4 +57,5 @@ def probe_figure(summaries: dict):
     ax.set_ylim(-0.03, 1.03)
     ax.legend(frameon=False, fontsize=7)
     fig.tight_layout()
+    plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
     return fig
