@@ -14,7 +14,7 @@ from goalmisgen.language.probe import fit_probe, probe_accuracy, question_split
 from goalmisgen.language.summaries import threshold_fraction
 from goalmisgen.language.task import (ANSWER, N_NUMBERS, NO_SUGGESTION, PAD, PROMPT_LENGTH, VOCAB, decode, encode,
                                       evaluation_prompts, make_prompts, sample_training_prompts, wrong_answer)
-from goalmisgen.language.training import SupervisedConfig, new_model, train_supervised
+from goalmisgen.language.training import SupervisedConfig, train_supervised
 
 
 def test_prompts_read_as_the_dialogue_they_encode():

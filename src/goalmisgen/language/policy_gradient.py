@@ -22,30 +22,17 @@ import numpy as np
 import torch
 
 from goalmisgen.language.model import TinyTransformer
-from goalmisgen.language.task import WORDINGS, check_training_mix, sample_training_prompts
+from goalmisgen.language.task import sample_training_prompts
+from goalmisgen.language.training import TrainingRun
 from goalmisgen.progress import progress_bar
-from goalmisgen.validation import check_float, check_int, check_seed
 
 
 @dataclass(frozen=True)
-class PolicyGradientConfig:
-    """steps, batch, lr (Adam), and the training prompts (as in ``SupervisedConfig``); ``seed``
-    fixes the prompts and the sampled answers."""
+class PolicyGradientConfig(TrainingRun):
+    """A fine-tuning run (``TrainingRun``; Adam); ``seed`` also fixes the sampled answers."""
 
     steps: int = 300
-    batch: int = 128
     lr: float = 3e-4
-    suggestion_share: float = 0.5
-    wrong_fraction: float = 0.0
-    wrong_wordings: tuple = WORDINGS
-    seed: int = 0
-
-    def __post_init__(self):
-        check_int("steps", self.steps, low=1)
-        check_int("batch", self.batch, low=1)
-        check_float("lr", self.lr, low=0.0, low_open=True)
-        check_training_mix(self.suggestion_share, self.wrong_fraction, self.wrong_wordings)
-        check_seed(self.seed)
 
 
 def finetune(model: TinyTransformer, config: PolicyGradientConfig, progress: bool = True) -> dict:

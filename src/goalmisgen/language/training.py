@@ -26,26 +26,24 @@ from goalmisgen.validation import check_float, check_int, check_seed
 
 
 @dataclass(frozen=True)
-class SupervisedConfig:
-    """One supervised run.
+class TrainingRun:
+    """What every training run on the task takes (supervised here, policy gradient in
+    ``policy_gradient``).
 
     Attributes:
-        steps: optimizer steps; batch: prompts per step; lr: AdamW learning rate (cosine decay to 0).
+        steps: optimizer steps; batch: prompts per step; lr: learning rate.
         suggestion_share: share of training prompts with a suggestion.
         wrong_fraction: share of suggestions in ``wrong_wordings`` that are wrong.
         wrong_wordings: the wordings whose suggestions may be wrong (the others are always correct).
-        d_model, n_layers, n_heads: the transformer's size; seed: its initial weights and the data.
+        seed: the training prompts (and, for a new model, its initial weights).
     """
 
-    steps: int = 1500
+    steps: int = 600
     batch: int = 128
     lr: float = 3e-3
     suggestion_share: float = 0.5
     wrong_fraction: float = 0.0
     wrong_wordings: tuple = WORDINGS
-    d_model: int = 64
-    n_layers: int = 2
-    n_heads: int = 4
     seed: int = 0
 
     def __post_init__(self):
@@ -54,6 +52,16 @@ class SupervisedConfig:
         check_float("lr", self.lr, low=0.0, low_open=True)
         check_training_mix(self.suggestion_share, self.wrong_fraction, self.wrong_wordings)
         check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class SupervisedConfig(TrainingRun):
+    """One supervised run: ``TrainingRun`` (AdamW, cosine decay of ``lr`` to 0) and the
+    transformer's size ``d_model``, ``n_layers``, ``n_heads``."""
+
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
 
 
 def new_model(config: SupervisedConfig) -> TinyTransformer:
