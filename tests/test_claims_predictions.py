@@ -10,7 +10,7 @@ import pytest
 from goalmisgen.claims import DIRECTIONS, PREDICTION, REGRESSION_PIN, Prediction
 
 MODULES = ("first_look", "rewards_vs_goals", "causal_vs_spurious", "capability_vs_goal", "auto_induced_shift",
-           "real_coinrun", "mitigations", "inside")
+           "real_coinrun", "mitigations", "inside", "language_model")
 
 
 @pytest.mark.parametrize("name", MODULES)

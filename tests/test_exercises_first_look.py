@@ -360,7 +360,7 @@ def test_intervention_objects_do_not_travel_and_the_message_says_what_to_return(
     ("first_look", "goal_questions"), ("rewards_vs_goals", "critic_questions"),
     ("causal_vs_spurious", "confusion_questions"), ("capability_vs_goal", "curve_questions"),
     ("auto_induced_shift", "fitness_gap_questions"), ("auto_induced_shift", "classification_questions"),
-    ("mitigations", "limits_questions"), ("inside", "layers_questions"),
+    ("mitigations", "limits_questions"), ("inside", "layers_questions"), ("language_model", "limits_questions"),
 ])
 def test_each_chapter_quiz_comes_from_its_module_with_answers_and_feedback(module, name):
     import importlib

@@ -1,6 +1,6 @@
 """The thresholds each chapter's claims are tested against, one module per chapter, named after the
 chapter's notebook (``first_look``: 00, ``rewards_vs_goals``: 01, ``causal_vs_spurious``: 02,
-``capability_vs_goal``: 03, ``auto_induced_shift``: 04, ``real_coinrun``: 05, ``mitigations``: 06, ``inside``: 07).
+``capability_vs_goal``: 03, ``auto_induced_shift``: 04, ``real_coinrun``: 05, ``mitigations``: 06, ``inside``: 07, ``language_model``: 08).
 
 Each module holds one structure, ``PREDICTIONS``: a :class:`Prediction` per measured quantity that
 the chapter's prose states and that its claims test (``tests/test_claims_*.py``, listed in

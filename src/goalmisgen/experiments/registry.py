@@ -27,6 +27,7 @@ from goalmisgen.experiments.headline import headline
 from goalmisgen.experiments.inside import inside
 from goalmisgen.experiments.key_value_probe import key_value_probe
 from goalmisgen.experiments.keys_chests import keys_chests
+from goalmisgen.experiments.language_model import language_model
 from goalmisgen.experiments.maze import maze
 from goalmisgen.experiments.maze_regions import MazeRegionGrid, maze_regions
 from goalmisgen.experiments.procgen_evaluation import procgen_evaluation
@@ -116,6 +117,9 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
     Experiment("key-value-probe", "key_value_probe", key_value_probe, True,
                "chapter 3: the Keys and Chests agents' critic read at every step of 300 test rooms",
                ("probe_wall_time_s",)),
+    Experiment("language-model", "language_model", language_model, True,
+               "chapter 8: 20 small transformers, wrong 'think' suggestions in 0-25% of training, controls, probes",
+               ("sweep_wall_time_s",), sweep=True),
     Experiment("procgen-cpu", "procgen_coinrun_cpu", functools.partial(procgen_evaluation, "cpu"), True,
                "chapter 1: the procgen CoinRun agent trained on this CPU, played on 1000 levels",
                ("evaluation_wall_time_s",)),
