@@ -120,20 +120,25 @@ def answer_cell(quiz: QuizCell) -> NotebookNode:
     return cell
 
 
-def imports_of(nb: NotebookNode) -> dict[str, str]:
-    """Name -> module for every ``from goalmisgen.exercises.X import name`` in the notebook's code."""
-    found = {}
+def _code_nodes(nb: NotebookNode):
+    """Every syntax-tree node of the notebook's code cells that parse as Python (read, not run)."""
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or not isinstance(cell.get("source"), str):
             continue
         try:
             tree = ast.parse(cell.source)
-        except SyntaxError:
+        except SyntaxError:  # a cell magic, say
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("goalmisgen.exercises."):
-                for alias in node.names:
-                    found[alias.asname or alias.name] = node.module
+        yield from ast.walk(tree)
+
+
+def imports_of(nb: NotebookNode) -> dict[str, str]:
+    """Name -> module for every ``from goalmisgen.exercises.X import name`` in the notebook's code."""
+    found = {}
+    for node in _code_nodes(nb):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("goalmisgen.exercises."):
+            for alias in node.names:
+                found[alias.asname or alias.name] = node.module
     return found
 
 
@@ -176,18 +181,11 @@ def recorded_answers(nb: NotebookNode) -> dict[str, tuple[str, ...]]:
     """Label -> answers, from the ``answers("label", "b", ...)`` calls in the notebook's code (string
     literals only; the last call of a label counts). Nothing is run."""
     found = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or not isinstance(cell.get("source"), str):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "answers"
-                    and node.args and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)):
-                label, *given = (a.value for a in node.args)
-                found[label] = tuple(g.strip().lower() for g in given)
+    for node in _code_nodes(nb):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "answers"
+                and node.args and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)):
+            label, *given = (a.value for a in node.args)
+            found[label] = tuple(g.strip().lower() for g in given)
     return found
 
 
