@@ -200,9 +200,9 @@ def make_student_edition(
 
     Args:
         notebooks: ``.ipynb`` paths; default: every notebook in the book's ``_toc.yml``. The
-            book's root page comes along (a web build needs it), and with the default list the
-            book's other pages without the line :data:`NOT_FOR_STUDENTS` (the glossary the
-            chapters link to; not the instructor guide or the contributors' page).
+            book's root page comes along (a web build needs it), and so do the book's other pages
+            without the line :data:`NOT_FOR_STUDENTS` (the glossary the chapters link to; not the
+            instructor guide or the contributors' page).
         out: the output folder (created; files in it with the same names are replaced).
         book: the folder of ``_toc.yml`` and ``_config.yml``; default: found from the current
             folder upwards. Notebooks inside it keep their path relative to it.
@@ -237,10 +237,14 @@ def make_student_edition(
             if not path.is_file():
                 raise ValueError(f"notebook {str(notebook)!r} does not exist")
             sources.append(path)
-        if book_dir is not None:
-            root = _document(book_dir, toc_files(book_dir)[0])
+        if book_dir is not None:  # the root page and the other pages for learners come along
+            names = toc_files(book_dir)
+            pages = [_document(book_dir, name) for name in names]
+            root = pages[0]
             if root is not None and root not in sources and root.suffix == ".md":
                 sources.insert(0, root)
+            sources += [page for page in pages[1:] if page is not None and page.suffix == ".md"
+                        and page not in sources and NOT_FOR_STUDENTS not in page.read_text()]
     targets = {source: out_dir / _relative(source, book_dir) for source in sources}
     clashes = [str(source) for source, target in targets.items() if target == source]
     if clashes:
