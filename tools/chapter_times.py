@@ -120,13 +120,16 @@ def main(argv: list[str] | None = None) -> None:
     commit = args.commit or subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
                                            capture_output=True, text=True).stdout.strip() or "unknown"
     built = max(timed[name]["created"] for name in chapters).astimezone(timezone.utc)
+    args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "chapter_times.json", {"machine": args.machine, "chapters": chapters})
     write_json(args.out / "manifest.json", {
         "artifact": ARTIFACT,
-        "command": "python tools/chapter_times.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        # the cache as a path inside the build's folder, whose commit is recorded below
+        "command": "python tools/chapter_times.py " + " ".join(
+            shlex.quote("_build/.jupyter_cache" if a == str(args.cache) else a) for a in (argv if argv is not None else sys.argv[1:])),
         "description": "Each chapter's running time: the execution time of its notebook in a jupyter-book build "
                        "(execute_notebooks: cache), read from the build's jupyter-cache records; also the words and "
-                       "exercise minutes of the notebook when it was timed. Reading and exercise times are not "
+                       "exercise minutes of each notebook that was timed. Reading and exercise times are not "
                        "stored here: goalmisgen.teaching.times counts them from the notebooks.",
         "machine": args.machine,
         "platform": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
