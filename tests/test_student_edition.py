@@ -164,7 +164,7 @@ def test_cli_writes_student_notebooks_and_a_web_book(tmp_path, capsys):
     assert main(["student", str(FIXTURE), "--out", str(out), "--book", str(ROOT), "--no-execute", "--launch-branch", "class-2027"]) == 0
     config = yaml.safe_load((out / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "off" and config["repository"]["branch"] == "class-2027"
-    for folder in config["sphinx"]["config"]["html_extra_path"] + config["sphinx"]["config"]["html_static_path"]:
+    for folder in config["sphinx"]["config"]["html_extra_path"] + config["sphinx"]["config"]["html_static_path"] + ["_static"]:
         if (ROOT / folder).is_dir():  # MathJax's copy and the phone style sheet come along
             assert (out / folder).is_dir()
 

@@ -17,8 +17,9 @@ Next to the notebooks it writes a ``_toc.yml`` and a ``_config.yml`` so that
 the student notebooks executed by the build (figures and glued numbers; ``execute=False`` for a
 text-only build); the book's other pages for learners (the root page and glossary, solution text
 removed; a page with the line :data:`NOT_FOR_STUDENTS` stays out); its bibliography, MathJax copy
-and static files; launch buttons (Colab) that open the student notebooks on the repository's
-branch ``launch_branch``, where the publish workflow puts them.
+and static files (``_static/`` with the book's style sheets included); launch buttons (Colab)
+that open the student notebooks on the repository's branch ``launch_branch``, where the publish
+workflow puts them.
 """
 
 from __future__ import annotations
@@ -323,10 +324,10 @@ def _student_config(book: Path | None, out: Path, execute: bool = True, launch_b
         extensions.append("sphinx_exercise")
     sphinx["extra_extensions"] = extensions
     sphinx["config"] = {**(sphinx.get("config") or {}), "hide_solutions": True}
-    for key in ("html_extra_path", "html_static_path"):  # MathJax's copy, the phone style sheet
-        for name in sphinx["config"].get(key) or []:
-            if book and (book / name).is_dir():
-                shutil.copytree(book / name, out / name, dirs_exist_ok=True)
+    # MathJax's copy, the phone style sheet, and _static/ (Jupyter Book loads the style sheets there)
+    for name in [*(sphinx["config"].get("html_extra_path") or []), *(sphinx["config"].get("html_static_path") or []), "_static"]:
+        if book and (book / name).is_dir():
+            shutil.copytree(book / name, out / name, dirs_exist_ok=True)
     return config
 
 
