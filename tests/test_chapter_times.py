@@ -129,3 +129,17 @@ def test_the_primer_glues_its_reading_time():
     assert "{glue:text}`time_reading` of reading" in top
     assert not re.search(r"\{admonition\}[^\n]*\d", top), "a typed number in the primer's box"
     assert any('chapter_times("primer")' in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_the_front_page_glues_the_course_times():
+    from goalmisgen.teaching.times import course_times
+
+    intro = (ROOT / "book" / "intro.md").read_text()
+    paragraph = intro[intro.index("**Time.**"):intro.index("```{code-cell}", intro.index("**Time.**"))]
+    assert not re.search(r"\d", re.sub(r"\{glue:text\}`[^`]*`", "", paragraph)), paragraph
+    for key in ("course_reading", "course_exercises", "course_running", "course_machine", "primer_reading"):
+        assert f"{{glue:text}}`{key}`" in intro
+    totals = course_times()
+    nbs = [json.loads((ROOT / "book" / f"{c}.ipynb").read_text()) for c in CHAPTERS]
+    assert totals["reading"] == as_duration(sum(reading_minutes(chapter_words(nb)) for nb in nbs))
+    assert totals["exercises"] == as_duration(sum(exercise_minutes(nb) for nb in nbs))

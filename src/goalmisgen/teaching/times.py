@@ -112,3 +112,31 @@ def chapter_times(chapter: str) -> dict[str, str]:
         "exercises": as_duration(exercise_minutes(notebook)),
         "machine": NOT_MEASURED if measured is None else measured[1],
     }
+
+
+def course_times() -> dict[str, str]:
+    """Texts for the whole course (the chapters ``0*.ipynb`` of the book's folder, the current one
+    or the course's ``book/``): reading, running and exercise times added up, and the machine of
+    the measurement; running is ``"an unmeasured time"`` while a chapter has no measurement."""
+    folder = Path.cwd() if any(Path.cwd().glob("0*.ipynb")) else data_dir().parent / "book"
+    chapters = sorted(path.stem for path in folder.glob("0*.ipynb"))
+    if not chapters:
+        raise FileNotFoundError(f"no chapter notebooks (0*.ipynb) in {folder}")
+    reading = exercises = running = 0
+    machine = None
+    for chapter in chapters:
+        notebook = _notebook(chapter)
+        reading += reading_minutes(chapter_words(notebook))
+        exercises += exercise_minutes(notebook)
+        measured = measured_running(chapter)
+        if measured is None:
+            running = None
+        elif running is not None:
+            running += running_minutes(measured[0])
+            machine = measured[1]
+    return {
+        "reading": as_duration(reading),
+        "running": "an unmeasured time" if running is None else as_duration(running),
+        "exercises": as_duration(exercises),
+        "machine": NOT_MEASURED if running is None else machine,
+    }
