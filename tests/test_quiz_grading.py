@@ -39,6 +39,7 @@ def test_answers_prints_what_it_recorded_and_refuses_bad_input(capsys):
         answers("ex-x", "b2")
     with pytest.raises(ValueError, match="label=3"):
         answers(3, "a")
+    answers("quiz-fitness-gap-questions", "a")  # the label of a quiz whose function names no exercise
 
 
 def test_recorded_answers_are_read_not_run():

@@ -43,8 +43,8 @@ def answers(label: str, *letters: str) -> None:
     Raises:
         ValueError: for a label that is not a string or an answer that is not letters a-z.
     """
-    if not isinstance(label, str) or not label.startswith("ex-"):
-        raise ValueError(f"label={label!r}: give the quiz's exercise label, a string like 'ex-coinrun-goal'")
+    if not isinstance(label, str) or not label.startswith(("ex-", "quiz-")):
+        raise ValueError(f"label={label!r}: give the quiz's label as written in the cell, a string like 'ex-coinrun-goal'")
     for number, given in enumerate(letters, 1):
         if not isinstance(given, str) or not _LETTERS.fullmatch(given.strip().lower()):
             raise ValueError(f"answer {number}={given!r}: write the letters of the choices you pick, e.g. 'b' or 'ac'")
