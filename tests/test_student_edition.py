@@ -16,7 +16,8 @@ from nbclient import NotebookClient
 from goalmisgen.teaching.__main__ import main
 from goalmisgen.teaching._source import BEGIN_SOLUTION, END_SOLUTION, exercises
 from goalmisgen.teaching.grade import known_checkers
-from goalmisgen.teaching.student import make_student_edition, student_notebook, toc_files
+from goalmisgen.teaching.quizzes import quizzes_in
+from goalmisgen.teaching.student import NOT_FOR_STUDENTS, make_student_edition, student_notebook, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_exercises.ipynb"
@@ -148,16 +149,24 @@ def test_cli_writes_student_notebooks_and_a_web_book(tmp_path, capsys):
     assert "NotImplementedError" in written.read_text()
     config = yaml.safe_load((out / "_config.yml").read_text())
     assert config["sphinx"]["config"]["hide_solutions"] is True
-    assert config["execute"]["execute_notebooks"] == "off"
+    assert config["execute"]["execute_notebooks"] == "cache"  # glued numbers and figures in the web edition
     assert "sphinx_exercise" in config["sphinx"]["extra_extensions"]
-    assert "repository" not in config and "launch_buttons" not in config
+    # launch buttons open the student notebooks (the branch the publish workflow writes), not the instructor's
+    book_config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["repository"] == {"url": book_config["repository"]["url"], "branch": "student"}
+    assert config["launch_buttons"] == book_config["launch_buttons"]
+    assert config["html"]["use_repository_button"] is False
     toc = yaml.safe_load((out / "_toc.yml").read_text())
     assert toc["root"] == "book/intro" and (out / "book" / "intro.md").is_file()
     assert "tiny_exercises" in (out / "_toc.yml").read_text()
     for bib in config.get("bibtex_bibfiles", []):
         assert (out / bib).is_file()
-    assert main(["student", str(FIXTURE), "--out", str(out), "--book", str(ROOT), "--execute"]) == 0
-    assert yaml.safe_load((out / "_config.yml").read_text())["execute"]["execute_notebooks"] == "cache"
+    assert main(["student", str(FIXTURE), "--out", str(out), "--book", str(ROOT), "--no-execute", "--launch-branch", "class-2027"]) == 0
+    config = yaml.safe_load((out / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "off" and config["repository"]["branch"] == "class-2027"
+    for folder in config["sphinx"]["config"]["html_extra_path"] + config["sphinx"]["config"]["html_static_path"] + ["_static"]:
+        if (ROOT / folder).is_dir():  # MathJax's copy and the phone style sheet come along
+            assert (out / folder).is_dir()
 
 
 def test_default_is_every_notebook_of_the_toc(tmp_path, monkeypatch):
@@ -167,7 +176,11 @@ def test_default_is_every_notebook_of_the_toc(tmp_path, monkeypatch):
     book = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = toc_files(tmp_path / "student")
     assert files[0] == book["root"]
-    assert sorted(files[1:]) == sorted(p.relative_to(ROOT).with_suffix("").as_posix() for p in BOOK_NOTEBOOKS)
+    pages = [name for name in toc_files(ROOT)[1:] if (ROOT / f"{name}.md").is_file()]
+    for_students = [name for name in pages if NOT_FOR_STUDENTS not in (ROOT / f"{name}.md").read_text()]
+    assert "book/glossary" in for_students and "book/instructor_guide" not in for_students  # the chapters link to the glossary
+    assert sorted(files[1:]) == sorted([p.relative_to(ROOT).with_suffix("").as_posix() for p in BOOK_NOTEBOOKS] + for_students)
+    assert all((tmp_path / "student" / f"{name}.md").is_file() for name in for_students)
 
 
 def bad_notebook(tmp_path, source):
@@ -320,3 +333,14 @@ def test_a_stub_cell_is_not_folded_behind_the_solution_prompt(path):
     for cell in student_notebook(nbformat.read(path, as_version=4), path.name).cells:
         if cell.cell_type == "code" and "raise NotImplementedError(" in cell.source:
             assert "hide-input" not in cell.metadata.get("tags", []) and "mystnb" not in cell.metadata
+
+
+@pytest.mark.parametrize("path", BOOK_NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_quiz_is_followed_by_a_cell_recording_the_answers(path, editions):
+    source, student = editions[path.name]
+    quizzes = quizzes_in(student, str(path))
+    assert [q.label for q in quizzes] == [q.label for q in quizzes_in(source, str(path))]
+    cells = [c.source for c in student.cells]
+    for quiz in quizzes:
+        assert f'answers("{quiz.label}", ' in cells[quiz.cell + 1], f"{path.name}: no answer cell under the quiz {quiz.label}"
+    assert sum('answers("' in c for c in cells) == len(quizzes)

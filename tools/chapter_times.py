@@ -1,96 +1,144 @@
-"""Time estimates for each chapter: reading, running, exercises; optionally written under its title.
+"""Measure each chapter's running time from a book build and ship it in ``data/chapter_times/``.
 
-Usage, after a book build (its cache holds each notebook's execution time)::
+Usage, after ``jupyter-book build .`` (its cache holds each notebook's execution time)::
 
-    python tools/chapter_times.py            # print the estimates
-    python tools/chapter_times.py --write    # and put them in each chapter's first cell
+    python tools/chapter_times.py --machine "the book's build on a shared 2-core machine"
+    python tools/chapter_times.py --cache other/_build/.jupyter_cache --machine "..." --force
 
-* reading: the words of the chapter's markdown cells at 200 words a minute, rounded up to 5 min;
-* running: the build's execution time of the notebook (``_build/.jupyter_cache``), rounded up to
-  a minute; the machine that built the book is named on the command line (``--machine``);
-* exercises: the sum of the ``~N min`` estimates in the chapter's exercise directives.
+It writes ``data/chapter_times/chapter_times.json`` (per chapter: execution seconds, and the words
+and exercise minutes of the notebook that was timed) and ``manifest.json`` (how it was measured,
+the command, the machine, when). The chapters read it through
+``goalmisgen.teaching.times.chapter_times``, which adds the reading and exercise times counted
+from the notebooks themselves, and glue the texts into the line under their title.
 
-The line written is the first line after the chapter's ``# title``, in italics, starting with
-``*Time:``; a second run replaces it.
+It then writes the table of times in the instructor guide's syllabus (between the lines
+``<!-- chapter times -->`` and ``<!-- end of chapter times -->``); ``--table`` rewrites only
+that table, from the shipped artifact and the notebooks as they are (after editing a chapter)::
+
+    python tools/chapter_times.py --table
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS_PER_MINUTE = 200
-MARK = "*Time:"
+sys.path.insert(0, str(ROOT / "src"))
+
+from goalmisgen.files import write_json  # noqa: E402
+from goalmisgen.teaching.times import (  # noqa: E402
+    ARTIFACT,
+    as_duration,
+    chapter_words,
+    exercise_minutes,
+    reading_minutes,
+    running_minutes,
+)
 
 
-def _minutes(m: int) -> str:
-    return f"{m} min" if m < 60 else f"{m // 60} h" + (f" {m % 60} min" if m % 60 else "")
+def build_times(cache: Path) -> dict[str, dict]:
+    """Per notebook name (``00_first_look``): execution seconds and when, from a jupyter-cache folder."""
+    from jupyter_cache import get_cache
+
+    found = {}
+    for record in get_cache(cache).list_cache_records():
+        seconds = (record.data or {}).get("execution_seconds")
+        if seconds is not None:
+            found[Path(record.uri).stem] = {"seconds": float(seconds), "created": record.created,
+                                            "folder": Path(record.uri).parent}
+    return found
 
 
-def estimates(path: Path, seconds: float | None) -> dict:
-    nb = json.loads(path.read_text())
-    words, exercise = 0, 0
-    for cell in nb["cells"]:
-        text = "".join(cell["source"])
-        if cell["cell_type"] != "markdown":
-            continue
-        prose = re.sub(r"```\{(bibliography|glossary)[^`]*```", " ", text, flags=re.S)
-        words += len(re.findall(r"[A-Za-z][A-Za-z'-]*", re.sub(r"\{[a-z:]+\}`[^`]*`", " x ", prose)))
-        for block in re.findall(r"```\{exercise(?:-start)?\}.*?(?:```|$)", text, flags=re.S):
-            found = re.search(r"~(\d+) min", block)
-            exercise += int(found.group(1)) if found else 0
-    reading = 5 * math.ceil(words / WORDS_PER_MINUTE / 5)
-    running = None if seconds is None else max(1, math.ceil(seconds / 60))
-    return {"words": words, "reading": reading, "running": running, "exercises": exercise}
+GUIDE = ROOT / "book" / "instructor_guide.md"
+TABLE_START, TABLE_END = "<!-- chapter times -->", "<!-- end of chapter times -->"
 
 
-def line(e: dict, machine: str) -> str:
-    parts = [f"about {_minutes(e['reading'])} of reading"]
-    if e["running"] is not None:
-        parts.append(f"{_minutes(e['running'])} of running ({machine})")
-    if e["exercises"]:
-        parts.append(f"{_minutes(e['exercises'])} of exercises")
-    return f"{MARK} {', '.join(parts)}.*"
+def table(out: Path) -> str:
+    """The guide's table: per chapter, reading and exercise times counted from the notebook as it is,
+    running time from the artifact in ``out``; a last row with the sums."""
+    times = json.loads((out / "chapter_times.json").read_text())
+    lines = ["| chapter | reading | running | exercises |", "|---|---|---|---|"]
+    total = [0, 0, 0]
+    for name, measured in sorted(times["chapters"].items()):
+        if not name[:2].isdigit():
+            continue  # the primer and the explorer are not chapters
+        nb = json.loads((ROOT / "book" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        row = [reading_minutes(chapter_words(nb)), running_minutes(measured["running_s"]), exercise_minutes(nb)]
+        total = [a + b for a, b in zip(total, row)]
+        lines.append(f"| {{doc}}`{name}` | " + " | ".join(as_duration(m) for m in row) + " |")
+    lines.append("| all chapters | " + " | ".join(as_duration(m) for m in total) + " |")
+    return "\n".join(lines)
 
 
-def write(path: Path, text: str) -> None:
-    raw = path.read_text()
-    nb = json.loads(raw)
-    first = nb["cells"][0]
-    lines = "".join(first["source"]).split("\n")
-    assert lines[0].startswith("# "), f"{path.name}: the first cell does not start with the title"
-    if len(lines) > 2 and lines[2].startswith(MARK):
-        lines[2] = text
-    else:
-        lines[1:1] = ["", text]
-    body = "\n".join(lines)
-    split = body.split("\n")
-    first["source"] = [s + "\n" for s in split[:-1]] + ([split[-1]] if split[-1] else [])
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+def write_table(out: Path) -> None:
+    text = GUIDE.read_text()
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    GUIDE.write_text(text[:start] + "\n" + table(out) + "\n" + text[end:])
+    print(table(out))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="put the line under each chapter's title")
-    parser.add_argument("--machine", default="measured on a 2-core machine", help="how the running time was measured")
-    args = parser.parse_args()
-    seconds = {}
-    cache = ROOT / "_build" / ".jupyter_cache"
-    if cache.exists():
-        from jupyter_cache import get_cache
-
-        for record in get_cache(cache).list_cache_records():
-            seconds[Path(record.uri).name] = (record.data or {}).get("execution_seconds")
-    for path in sorted((ROOT / "book").glob("0*.ipynb")):
-        e = estimates(path, seconds.get(path.name))
-        text = line(e, args.machine)
-        print(f"{path.stem:28s} {e['words']:6d} words  {text}")
-        if args.write:
-            write(path, text)
+    parser.add_argument("--cache", type=Path, default=ROOT / "_build" / ".jupyter_cache",
+                        help="the jupyter-cache folder of a book build (default: _build/.jupyter_cache)")
+    parser.add_argument("--machine", help="the machine that built the book, as the chapters should name it")
+    parser.add_argument("--table", action="store_true",
+                        help="only rewrite the instructor guide's table from the shipped artifact")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / ARTIFACT, help="the artifact's folder")
+    parser.add_argument("--commit", help="the course's commit whose notebooks the build executed "
+                        "(default: the commit of the folder the cache's notebooks were in)")
+    parser.add_argument("--force", action="store_true", help="replace an existing artifact")
+    args = parser.parse_args(argv)
+    if args.table:
+        write_table(args.out)
+        return
+    if not args.machine:
+        raise SystemExit("--machine is required: the machine that built the book, as the chapters should name it")
+    if not args.cache.is_dir():
+        raise SystemExit(f"no build cache at {args.cache}: build the book first (jupyter-book build .)")
+    if (args.out / "chapter_times.json").exists() and not args.force:
+        raise SystemExit(f"{args.out / 'chapter_times.json'} exists; pass --force to replace it")
+    timed = build_times(args.cache)
+    chapters = {}
+    for name in sorted(n for n in timed if (ROOT / "book" / f"{n}.ipynb").is_file()):
+        path = timed[name]["folder"] / f"{name}.ipynb"  # the notebook that was timed
+        nb = json.loads((path if path.is_file() else ROOT / "book" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        words, exercises = chapter_words(nb), exercise_minutes(nb)
+        chapters[name] = {"running_s": round(timed[name]["seconds"], 1), "words": words,
+                          "exercise_min": exercises}
+    if not chapters:
+        raise SystemExit(f"the cache at {args.cache} holds no executed chapter")
+    folder = next(iter(timed.values()))["folder"]
+    commit = args.commit or subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+                                           capture_output=True, text=True).stdout.strip() or "unknown"
+    built = max(timed[name]["created"] for name in chapters).astimezone(timezone.utc)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(args.out / "chapter_times.json", {"machine": args.machine, "chapters": chapters})
+    write_json(args.out / "manifest.json", {
+        "artifact": ARTIFACT,
+        # the cache as a path inside the build's folder, whose commit is recorded below
+        "command": "python tools/chapter_times.py " + " ".join(
+            shlex.quote("_build/.jupyter_cache" if a == str(args.cache) else a) for a in (argv if argv is not None else sys.argv[1:])),
+        "description": "Each chapter's running time: the execution time of its notebook in a jupyter-book build "
+                       "(execute_notebooks: cache), read from the build's jupyter-cache records; also the words and "
+                       "exercise minutes of each notebook that was timed. Reading and exercise times are not "
+                       "stored here: goalmisgen.teaching.times counts them from the notebooks.",
+        "machine": args.machine,
+        "platform": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "build_finished": built.strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit,
+        "files": ["chapter_times.json"],
+    })
+    write_table(args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 ::
 
-    python -m goalmisgen.teaching student [NOTEBOOKS ...] [--out student] [--book .] [--execute]
+    python -m goalmisgen.teaching student [NOTEBOOKS ...] [--out student] [--book .] [--no-execute]
     python -m goalmisgen.teaching grade SUBMISSIONS_DIR --reference book/CHAPTER.ipynb --out grades.csv
         [--timeout 600] [--check-timeout 60] [--sandbox auto] [--memory-gb 4] [--force]
 
@@ -21,7 +21,7 @@ import sys
 
 from goalmisgen.teaching import _sandbox
 from goalmisgen.teaching.grade import DEFAULT_CHECK_TIMEOUT, DEFAULT_MEMORY_GB, DEFAULT_TIMEOUT, grade_submissions
-from goalmisgen.teaching.student import make_student_edition
+from goalmisgen.teaching.student import LAUNCH_BRANCH, make_student_edition
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,8 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("notebooks", nargs="*", help="notebooks (.ipynb); default: every notebook in _toc.yml")
     s.add_argument("--out", default="student", help="output folder (default: student)")
     s.add_argument("--book", default=None, help="folder with _toc.yml and _config.yml (default: found from here upwards)")
-    s.add_argument("--execute", action="store_true",
-                   help="let jupyter-book build run the student notebooks (figures and glued numbers in the web edition)")
+    s.add_argument("--no-execute", dest="execute", action="store_false",
+                   help="jupyter-book build does not run the student notebooks: a text-only web edition, without "
+                        "figures and glued numbers (default: it runs them)")
+    s.add_argument("--launch-branch", default=LAUNCH_BRANCH,
+                   help=f"the repository branch holding the student notebooks, opened by the launch buttons (default {LAUNCH_BRANCH})")
 
     g = sub.add_parser("grade", help="execute and grade a folder of submitted notebooks")
     g.add_argument("submissions", help="folder with one .ipynb per student (student = file name without .ipynb)")
@@ -56,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "student":
-            written = make_student_edition(args.notebooks or None, out=args.out, book=args.book, execute=args.execute)
+            written = make_student_edition(args.notebooks or None, out=args.out, book=args.book, execute=args.execute,
+                                           launch_branch=args.launch_branch)
             for path in written:
                 print(f"wrote {path}")
             print(f"student edition: {len(written)} notebooks in {args.out}; web edition: jupyter-book build {args.out}")

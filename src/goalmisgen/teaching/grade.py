@@ -22,7 +22,9 @@ without ``.ipynb``):
 
 Columns: ``student, exercise, score, status, message, flags``. Statuses: ``pass`` (score 1),
 ``fail`` (a wrong answer or a missing function), ``not-implemented`` (the stub is still there),
-``timeout``, ``crash`` (the process died or answered nonsense), ``refused`` (a symbolic link, not a
+``recorded`` (a quiz whose answers the grader cannot score: they are in the message; see
+``goalmisgen.teaching.quizzes``, which grades every quiz from the answers a submission records,
+score the share of questions right), ``timeout``, ``crash`` (the process died or answered nonsense), ``refused`` (a symbolic link, not a
 notebook), ``error`` (not graded, with a one-line reason: a file that is not a notebook the grader
 can run, such as malformed JSON or a code cell without ``source``; a folder or other non-file named
 ``.ipynb``; a name that is not UTF-8 or ends in ``.IPYNB``; two names equal after Unicode
@@ -59,6 +61,7 @@ from goalmisgen import files
 from goalmisgen.exercises import CheckFailed, NotImplementedYet
 from goalmisgen.files import write_atomic
 from goalmisgen.teaching import _sandbox, _source, _uses
+from goalmisgen.teaching.quizzes import QuizCell, grade_quiz, imports_of, quizzes_in, recorded_answers
 from goalmisgen.teaching._remote import ExerciseTimeout, ProcessDied, RemoteFunction, StudentProcess
 from goalmisgen.validation import check_float
 
@@ -66,7 +69,7 @@ DEFAULT_TIMEOUT = 600.0
 DEFAULT_CHECK_TIMEOUT = 60.0
 DEFAULT_MEMORY_GB = 4.0
 COLUMNS = ["student", "exercise", "score", "status", "message", "flags"]
-STATUSES = ("pass", "fail", "not-implemented", "timeout", "crash", "refused", "error")
+STATUSES = ("pass", "fail", "not-implemented", "recorded", "timeout", "crash", "refused", "error")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_MESSAGE = 1000  # characters of a CSV message (a checker may quote a long output)
 MAX_NOTEBOOK = 64 * 2**20  # bytes of a submission (a chapter notebook with its figures is a few MB)
@@ -164,6 +167,33 @@ def checks_in(reference: Path) -> list[Check]:
     for check in _calls(nb, known_checkers()):
         checks.setdefault(check.checker, check)
     return list(checks.values())
+
+
+def quizzes_of(reference: Path) -> tuple[list[QuizCell], dict[str, str]]:
+    """The quizzes of the reference notebook, and the question functions it imports."""
+    nb = read_notebook(reference.read_bytes())
+    return quizzes_in(nb, where=str(reference)), imports_of(nb)
+
+
+def quiz_rows(student: str, data: bytes | None, quizzes: list[QuizCell], imports: dict[str, str],
+              status: str | None = None, reason: str = "") -> list[dict]:
+    """One row per quiz: the answers recorded in the submission (read, not run), graded against the
+    reference's questions (``goalmisgen.teaching.quizzes``); ``status`` and ``reason`` for a
+    submission that was not graded."""
+    if status is None and data is not None:
+        try:
+            given = recorded_answers(read_notebook(data))
+        except ValueError as error:
+            status, reason = "error", str(error)
+    rows = []
+    for quiz in quizzes:
+        check = Check(quiz.label, "goalmisgen.teaching.quizzes", "quiz", "answers")
+        if status is not None:
+            rows.append(_row(student, check, status, reason))
+            continue
+        verdict, score, message = grade_quiz(quiz, given.get(quiz.label), imports)
+        rows.append({**_row(student, check, verdict, message), "score": round(score, 3)})
+    return rows
 
 
 def own_checks(nb: nbformat.NotebookNode | None, checks: list[Check]) -> list[Check]:
@@ -435,6 +465,7 @@ def grade_submissions(
     if reference.resolve().parent == folder.resolve():
         raise ValueError(f"reference notebook {str(reference)!r} lies in the submissions folder; keep the instructor's edition apart")
     checks = checks_in(reference)  # read before any submission runs
+    quizzes, imports = quizzes_of(reference)
     if not checks:
         raise ValueError(f"no checker call (a line like `check_swap_assignment(swap_assignment)`) found in the reference {str(reference)!r}")
     linked = tuple(p.resolve() for p in folder.iterdir() if p.is_symlink())
@@ -445,11 +476,13 @@ def grade_submissions(
     all_rows: list[dict] = []
     for student, (status, reason) in others.items():
         all_rows += [_row(student, c, status, reason) for c in checks]
+        all_rows += quiz_rows(student, None, quizzes, imports, status, reason)
     for student, (_, data) in notebooks.items():
         try:
             rows = grade_notebook(student, data, checks, timeout, check_timeout, mechanism, memory_gb)
         except Exception as error:  # the grader's own failure on one submission must not stop the others
             rows = [_row(student, c, "error", f"the grader failed on this submission: {type(error).__name__}: {one_line(error, 200)}") for c in checks]
+        rows += quiz_rows(student, data, quizzes, imports)
         if _restore_changed(originals):  # every process of this student is dead by now
             rows = [{**r, "flags": " ".join(sorted(set(r["flags"].split()) | {"changed-submissions"}))} for r in rows]
         all_rows += rows

@@ -9,9 +9,17 @@
   to ```` ```{solution-end} ```` removed with the cells between them;
 * outputs and execution counts cleared; everything else kept as it is.
 
+After each quiz it adds a cell in which the learner records their answers for the grade
+(``goalmisgen.teaching.quizzes``).
+
 Next to the notebooks it writes a ``_toc.yml`` and a ``_config.yml`` so that
-``jupyter-book build DIR`` makes a web edition (sphinx-exercise's ``hide_solutions`` on; notebook
-execution off unless asked for, so figures and glued numbers are missing unless it is on), and copies the book's root page (solution text removed) and bibliography.
+``jupyter-book build DIR`` makes a readable web edition: sphinx-exercise's ``hide_solutions`` on;
+the student notebooks executed by the build (figures and glued numbers; ``execute=False`` for a
+text-only build); the book's other pages for learners (the root page and glossary, solution text
+removed; a page with the line :data:`NOT_FOR_STUDENTS` stays out); its bibliography, MathJax copy
+and static files (``_static/`` with the book's style sheets included); launch buttons (Colab)
+that open the student notebooks on the repository's branch ``launch_branch``, where the publish
+workflow puts them.
 """
 
 from __future__ import annotations
@@ -26,6 +34,12 @@ import yaml
 from nbformat import NotebookNode
 
 from goalmisgen.teaching._source import directives, solution_outside_fences, solutions
+from goalmisgen.teaching.quizzes import answer_cell, quizzes_in
+
+# a page of the book with this line is left out of the student edition (the instructor guide, say)
+NOT_FOR_STUDENTS = "<!-- not in the student edition -->"
+# the repository branch that holds the student notebooks, for the launch buttons
+LAUNCH_BRANCH = "student"
 
 STUDENT_HEADER = (
     "# The student edition, made by `python -m goalmisgen.teaching student`; regenerate it rather than edit it.\n"
@@ -100,6 +114,7 @@ def student_notebook(nb: NotebookNode, where: str = "the notebook") -> NotebookN
         ValueError: naming ``where`` and the cell, for malformed solution markers or directives.
     """
     nb = copy.deepcopy(nb)
+    answer_cells = {q.cell: answer_cell(q) for q in quizzes_in(nb, where)}
     stubs: dict[int, list] = {}
     for region in solutions(nb, where):
         stubs.setdefault(region.cell, []).append(region)
@@ -130,6 +145,8 @@ def student_notebook(nb: NotebookNode, where: str = "the notebook") -> NotebookN
             cell.execution_count = None
             cell.metadata.pop("execution", None)
         cells.append(cell)
+        if index in answer_cells:
+            cells.append(answer_cells[index])
     if in_gated:
         raise ValueError(f"{where}: a {{solution-start}} is never closed by a {{solution-end}}")
     nb.cells = cells
@@ -177,20 +194,24 @@ def make_student_edition(
     notebooks: Sequence[str | Path] | None = None,
     out: str | Path = "student",
     book: str | Path | None = None,
-    execute: bool = False,
+    execute: bool = True,
+    launch_branch: str = LAUNCH_BRANCH,
 ) -> list[Path]:
     """Write the student edition of ``notebooks`` into ``out`` and return the notebooks written.
 
     Args:
         notebooks: ``.ipynb`` paths; default: every notebook in the book's ``_toc.yml``. The
-            book's root page comes along (a web build needs it); other pages do not (the page for
-            contributors and instructors, for example, shows worked solutions).
+            book's root page comes along (a web build needs it), and so do the book's other pages
+            without the line :data:`NOT_FOR_STUDENTS` (the glossary the chapters link to; not the
+            instructor guide or the contributors' page).
         out: the output folder (created; files in it with the same names are replaced).
         book: the folder of ``_toc.yml`` and ``_config.yml``; default: found from the current
             folder upwards. Notebooks inside it keep their path relative to it.
         execute: let ``jupyter-book build`` run the student notebooks (``execute_notebooks:
-            cache``), so that figures and the numbers glued into the prose appear; by default
-            execution is off and the web edition shows text and code only.
+            cache``), so that figures and the numbers glued into the prose appear (the default);
+            False: execution off, the web edition shows text and code only.
+        launch_branch: the branch of the book's repository that holds the student notebooks,
+            which the web edition's launch buttons open.
 
     Raises:
         ValueError: for a notebook that does not exist or is not a ``.ipynb`` file, no book to
@@ -206,7 +227,8 @@ def make_student_edition(
             raise ValueError("no notebooks given and no _toc.yml found in the current folder or its parents")
         names = toc_files(book_dir)
         documents = [_document(book_dir, name) for name in names]
-        sources = [path for i, path in enumerate(documents) if path is not None and (i == 0 or path.suffix == ".ipynb")]
+        sources = [path for i, path in enumerate(documents)
+                   if path is not None and (i == 0 or path.suffix == ".ipynb" or NOT_FOR_STUDENTS not in path.read_text())]
     else:
         sources = []
         for notebook in notebooks:
@@ -216,10 +238,14 @@ def make_student_edition(
             if not path.is_file():
                 raise ValueError(f"notebook {str(notebook)!r} does not exist")
             sources.append(path)
-        if book_dir is not None:
-            root = _document(book_dir, toc_files(book_dir)[0])
+        if book_dir is not None:  # the root page and the other pages for learners come along
+            names = toc_files(book_dir)
+            pages = [_document(book_dir, name) for name in names]
+            root = pages[0]
             if root is not None and root not in sources and root.suffix == ".md":
                 sources.insert(0, root)
+            sources += [page for page in pages[1:] if page is not None and page.suffix == ".md"
+                        and page not in sources and NOT_FOR_STUDENTS not in page.read_text()]
     targets = {source: out_dir / _relative(source, book_dir) for source in sources}
     clashes = [str(source) for source, target in targets.items() if target == source]
     if clashes:
@@ -244,7 +270,7 @@ def make_student_edition(
             if still_open:
                 raise ValueError(f"{source}: a {{solution-start}} is never closed by a {{solution-end}}")
             target.write_text(text + "\n")
-    config = _student_config(book_dir, out_dir, execute)
+    config = _student_config(book_dir, out_dir, execute, launch_branch)
     (out_dir / "_config.yml").write_text(STUDENT_HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     toc = _student_toc(book_dir, [targets[s].relative_to(out_dir).with_suffix("").as_posix() for s in sources])
     (out_dir / "_toc.yml").write_text(STUDENT_HEADER + yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
@@ -266,7 +292,7 @@ def _relative(path: Path, book: Path | None) -> Path:
     return Path(path.name)
 
 
-def _student_config(book: Path | None, out: Path, execute: bool = False) -> dict:
+def _student_config(book: Path | None, out: Path, execute: bool = True, launch_branch: str = LAUNCH_BRANCH) -> dict:
     """The book's ``_config.yml`` made for the student edition (see the module docstring)."""
     config = yaml.safe_load((book / "_config.yml").read_text()) if book and (book / "_config.yml").is_file() else {}
     config = config or {}
@@ -274,8 +300,12 @@ def _student_config(book: Path | None, out: Path, execute: bool = False) -> dict
     config["only_build_toc_files"] = True
     config["exclude_patterns"] = ["_build", "**/.ipynb_checkpoints"]
     config["execute"] = {**(config.get("execute") or {}), "execute_notebooks": "cache" if execute else "off"}
-    for key in ("repository", "launch_buttons"):
-        config.pop(key, None)  # they point at the instructor's repository, solutions included
+    if config.get("repository", {}).get("url") and config.get("launch_buttons"):
+        # launch buttons open the student notebooks: the branch the publish workflow writes them to
+        config["repository"] = {"url": config["repository"]["url"], "branch": launch_branch}
+    else:
+        config.pop("repository", None)
+        config.pop("launch_buttons", None)
     config["html"] = {**(config.get("html") or {}), "use_repository_button": False, "use_issues_button": False}
     bibfiles = []
     for name in config.get("bibtex_bibfiles") or []:
@@ -294,6 +324,10 @@ def _student_config(book: Path | None, out: Path, execute: bool = False) -> dict
         extensions.append("sphinx_exercise")
     sphinx["extra_extensions"] = extensions
     sphinx["config"] = {**(sphinx.get("config") or {}), "hide_solutions": True}
+    # MathJax's copy, the phone style sheet, and _static/ (Jupyter Book loads the style sheets there)
+    for name in [*(sphinx["config"].get("html_extra_path") or []), *(sphinx["config"].get("html_static_path") or []), "_static"]:
+        if book and (book / name).is_dir():
+            shutil.copytree(book / name, out / name, dirs_exist_ok=True)
     return config
 
 
