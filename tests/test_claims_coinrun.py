@@ -21,15 +21,25 @@ import pytest
 from goalmisgen.agents import load_agent
 from goalmisgen.analysis import evaluate, paired_summary
 from goalmisgen.analysis.replication import rerun_agreement
+from goalmisgen.analysis.evaluation import seeds_matrix
+from goalmisgen.analysis.stats import seed_mean_ci
 from goalmisgen.claims.first_look import (
+    CONTROL_AGENTS_MIN,
     CONTROL_OVER_HEADLINE_COIN_MIN,
+    CONTROL_SEED_MEAN_COIN_CI_LOW_MIN,
     END_MINUS_COIN_CI_LOW_MIN,
     FRESH_COIN_AT_END_MIN,
     FRESH_LEARNED_RUNS_MIN,
     GOOD_LEVELS_MIN,
+    HEADLINE_AGENTS_MIN,
     HEADLINE_THRESHOLDS,
     LAYOUT_OVERLAP_MAX,
+    NEW_CONTROL_LEARNED_MIN,
+    NEW_HEADLINE_LEARNED_MIN,
+    SEED_MEAN_COIN_CI_HIGH_MAX,
+    SEED_MEAN_END_CI_LOW_MIN,
 )
+from goalmisgen.experiments.randomization_sweep import LEARNED_MIN_TRAIN_COIN
 from goalmisgen.experiments.headline import HEADLINE_FILTER_RUNS
 from goalmisgen.paths import data_dir
 
@@ -48,7 +58,8 @@ def _episodes():
 def test_shipped_headline_has_a_manifest_with_provenance_for_every_agent():
     m = _manifest()
     trainings = [a["training"] for a in m["agents"]]
-    assert trainings.count("headline") >= 5 and trainings.count("control") >= 3 and m["n_levels"] >= 1000
+    assert trainings.count("headline") >= HEADLINE_AGENTS_MIN and trainings.count("control") >= CONTROL_AGENTS_MIN
+    assert m["n_levels"] >= 1000
     for entry in m["agents"]:
         path = HEADLINE / entry["file"]
         assert path.stat().st_size == entry["size_bytes"] < 2_000_000
@@ -159,3 +170,26 @@ def test_shipped_headline_summaries_are_what_the_episode_table_gives_and_no_rate
                 continue
             for rate in rates(node):
                 assert rate["ci_high"] > rate["ci_low"], (name, key, rate)
+
+
+def _learned(training):
+    """Seeds of ``training`` whose training coin rate reached the book's rule (LEARNED_MIN_TRAIN_COIN)."""
+    return {a["seed"] for a in _manifest()["agents"]
+            if a["training"] == training and a["train_metrics"]["coin_rate"] >= LEARNED_MIN_TRAIN_COIN}
+
+
+def test_most_of_the_seeds_added_after_the_thresholds_learn():
+    """Prediction of 2026-12-06, before headline seeds 5-9 and control seeds 3-4 were trained."""
+    assert len(_learned("headline") & set(range(5, 10))) >= NEW_HEADLINE_LEARNED_MIN
+    assert len(_learned("control") & {3, 4}) >= NEW_CONTROL_LEARNED_MIN
+
+
+def test_over_seeds_the_agents_reach_the_end_and_leave_the_moved_coin_the_controls_take_it():
+    """Predictions of 2026-12-06 on the policy's interval over seeds (stats.seed_mean_ci)."""
+    rows = _episodes()
+    moved = rows[rows["coin_placement"] == "random"]
+    headline = moved[moved["training"] == "headline"]
+    control = moved[moved["training"] == "control"]
+    assert seed_mean_ci(seeds_matrix(headline, "coin_collected", "good_passed"))["ci_high"] <= SEED_MEAN_COIN_CI_HIGH_MAX
+    assert seed_mean_ci(seeds_matrix(headline, "reached_end", "good_passed"))["ci_low"] >= SEED_MEAN_END_CI_LOW_MIN
+    assert seed_mean_ci(seeds_matrix(control, "coin_collected", "good_passed"))["ci_low"] >= CONTROL_SEED_MEAN_COIN_CI_LOW_MIN
