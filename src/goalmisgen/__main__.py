@@ -339,8 +339,8 @@ def regenerate(experiment, options: dict) -> None:
         if experiment.work_dir is not None:  # checkpoints survive an interruption: a rerun resumes
             kwargs["work_dir"] = common.DATA.parent / "runs" / experiment.work_dir
         experiment.function(out_dir=staged, **kwargs)
-        if experiment.work_dir is not None:
-            shutil.rmtree(kwargs["work_dir"])
+        if experiment.work_dir is not None and Path(kwargs["work_dir"]).is_dir():
+            shutil.rmtree(kwargs["work_dir"])  # finished: the checkpoints are no longer needed
         if final.is_dir():
             _exchange(staged, final)  # the old folder ends in the staging folder, removed with it
         else:
