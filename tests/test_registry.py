@@ -12,7 +12,8 @@ def test_every_registered_experiment_has_its_data_folder_or_is_marked_gpu_only()
         assert data_folder(e) == data_dir() / e.folder
     folders = [e.folder for e in EXPERIMENTS.values()]
     assert len(set(folders)) == len(folders)
-    unregistered = {p.name for p in data_dir().iterdir() if (p / "manifest.json").is_file()} - set(folders)
+    by_tools = {"chapter_times"}  # written by tools/chapter_times.py from a book build, not by an experiment
+    unregistered = {p.name for p in data_dir().iterdir() if (p / "manifest.json").is_file()} - set(folders) - by_tools
     assert not unregistered  # every folder with a manifest is made by a registered experiment
 
 
